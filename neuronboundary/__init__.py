@@ -1,0 +1,37 @@
+"""neuronboundary: exact multi-neuron analysis of linear layers.
+
+A neuron of ``y = W x + b`` is the affine map ``y_n = w_n . x + b_n``. The package computes,
+for many neurons at once, their guidelines, their input boundaries and the exact partition of
+the input space into regions of constant sign pattern, and groups of neurons over the input.
+"""
+
+from neuronboundary.layer import Neuron, NeuronLayer, find_linear, linear_layer_names
+from neuronboundary.partition import Partition1D, crossing_points, partition_1d
+from neuronboundary.slicing import (
+    PCA,
+    box_domain_along,
+    concept_vector,
+    pca_directions,
+    slice_1d,
+    slice_2d,
+    slice_2d_through,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PCA",
+    "Neuron",
+    "NeuronLayer",
+    "Partition1D",
+    "box_domain_along",
+    "concept_vector",
+    "crossing_points",
+    "find_linear",
+    "linear_layer_names",
+    "partition_1d",
+    "pca_directions",
+    "slice_1d",
+    "slice_2d",
+    "slice_2d_through",
+]

@@ -1,0 +1,366 @@
+"""``NeuronLayer``: the neurons of one linear layer ``y = W x + b`` as float64 numpy arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from neuronboundary._validate import as_float_array, check_finite
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Neuron", "NeuronLayer"]
+
+
+@dataclass(frozen=True)
+class Neuron:
+    """One neuron ``y = weight . x + bias`` of a layer (see :meth:`NeuronLayer.neuron`).
+
+    ``boundary`` is the input where the output is zero for a 1-D input (``-bias / weight``),
+    ``None`` for a wider input, and NaN for a constant neuron (all weights zero).
+    """
+
+    index: int
+    weight: np.ndarray
+    bias: float
+    boundary: float | None
+
+    @property
+    def is_constant(self) -> bool:
+        """True when every weight is zero: the output is ``bias`` everywhere, no boundary."""
+        return not np.any(self.weight)
+
+
+class NeuronLayer:
+    """The m neurons of a linear layer ``y = W x + b`` over a d-dimensional input.
+
+    Parameters
+    ----------
+    weight : array-like or torch.Tensor, shape (m, d)
+        One row per neuron. A 1-D array of length m is read as a layer over a 1-D input (d = 1).
+    bias : array-like or torch.Tensor, shape (m,)
+        One bias per neuron.
+
+    Both are stored as read-only float64 numpy arrays. Values must be finite and m, d >= 1.
+    The outputs are pre-activation: no non-linearity is applied.
+
+    Examples
+    --------
+    >>> layer = NeuronLayer([[1.0], [-2.0]], [0.5, 1.0])
+    >>> layer.n_neurons, layer.in_dim
+    (2, 1)
+    >>> layer([0.0, 1.0])
+    array([[ 0.5,  1. ],
+           [ 1.5, -1. ]])
+    >>> layer.boundary_points
+    array([-0.5,  0.5])
+    """
+
+    __slots__ = ("_bias", "_weight")
+
+    def __init__(self, weight: Any, bias: Any) -> None:
+        w = as_float_array(weight, "weight")
+        b = as_float_array(bias, "bias")
+        if w.ndim == 1:
+            w = w[:, None]
+        if w.ndim != 2:
+            raise ValueError(
+                f"weight must have shape (n_neurons, in_dim); got shape {w.shape}. "
+                f"Pass a 2-D array, e.g. linear.weight of a torch.nn.Linear."
+            )
+        m, d = w.shape
+        if m < 1 or d < 1:
+            raise ValueError(
+                f"weight must have at least one neuron and one input (m >= 1, d >= 1); "
+                f"got shape {w.shape}. An empty layer has nothing to analyse."
+            )
+        if b.ndim != 1 or b.shape[0] != m:
+            raise ValueError(
+                f"bias must have shape ({m},) to match weight of shape {w.shape}; got shape "
+                f"{b.shape}. Pass one bias per neuron (zeros for a layer without bias)."
+            )
+        check_finite(w, "weight")
+        check_finite(b, "bias")
+        w = np.array(w, dtype=np.float64, order="C")
+        b = np.array(b, dtype=np.float64)
+        w.flags.writeable = False
+        b.flags.writeable = False
+        self._weight = w
+        self._bias = b
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def random(cls, n_neurons: int, in_dim: int, seed: int) -> NeuronLayer:
+        """Exactly the layer of ``torch.manual_seed(seed); torch.nn.Linear(in_dim, n_neurons)``.
+
+        PyTorch's default initialisation (uniform in ``±1/sqrt(in_dim)``), float32 values
+        widened to float64. The global torch random state is restored afterwards.
+
+        Examples
+        --------
+        >>> layer = NeuronLayer.random(8, 1, seed=3)  # the article's Figure 2 layer
+        >>> layer.shape
+        (8, 1)
+        >>> round(float(layer.weight[0, 0]), 6)
+        -0.991473
+        """
+        import torch
+
+        for name, value, low in (("n_neurons", n_neurons, 1), ("in_dim", in_dim, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer; got {seed!r}.")
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed))
+            linear = torch.nn.Linear(int(in_dim), int(n_neurons))
+        return cls.from_linear(linear)
+
+    @classmethod
+    def from_linear(cls, linear: torch.nn.Linear) -> NeuronLayer:
+        """The neurons of a ``torch.nn.Linear`` (a layer without bias gets zero biases).
+
+        Examples
+        --------
+        >>> import torch
+        >>> NeuronLayer.from_linear(torch.nn.Linear(3, 4)).shape
+        (4, 3)
+        """
+        import torch
+
+        if not isinstance(linear, torch.nn.Linear):
+            raise TypeError(
+                f"linear must be a torch.nn.Linear; got {type(linear).__name__}. "
+                f"For a layer inside a model use NeuronLayer.from_module(model, 'name')."
+            )
+        weight = linear.weight.detach()
+        bias = linear.bias.detach() if linear.bias is not None else torch.zeros(weight.shape[0])
+        return cls(weight, bias)
+
+    @classmethod
+    def from_module(cls, model: torch.nn.Module, name: str) -> NeuronLayer:
+        """The neurons of the ``nn.Linear`` called ``name`` (dotted path) inside ``model``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+        >>> NeuronLayer.from_module(model, "2").shape
+        (2, 3)
+        """
+        return cls.from_linear(find_linear(model, name))
+
+    # ------------------------------------------------------------------ data
+    @property
+    def weight(self) -> np.ndarray:
+        """Weights, shape (m, d), float64, read-only."""
+        return self._weight
+
+    @property
+    def bias(self) -> np.ndarray:
+        """Biases, shape (m,), float64, read-only."""
+        return self._bias
+
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons m."""
+        return self._weight.shape[0]
+
+    @property
+    def in_dim(self) -> int:
+        """Input dimension d."""
+        return self._weight.shape[1]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_neurons, in_dim)``, like ``weight.shape``."""
+        return self._weight.shape
+
+    def __len__(self) -> int:
+        return self.n_neurons
+
+    def __repr__(self) -> str:
+        return f"NeuronLayer(n_neurons={self.n_neurons}, in_dim={self.in_dim})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NeuronLayer):
+            return NotImplemented
+        return np.array_equal(self._weight, other._weight) and np.array_equal(
+            self._bias, other._bias
+        )
+
+    __hash__ = None  # mutable-looking arrays: layers compare by value, not hashable
+
+    def __getitem__(self, neurons: Any) -> NeuronLayer:
+        """The layer made of a subset of neurons (an index array, slice or boolean mask).
+
+        >>> NeuronLayer([[1.0], [2.0], [3.0]], [0.0, 0.0, 0.0])[[0, 2]].weight.ravel()
+        array([1., 3.])
+        """
+        if isinstance(neurons, (int, np.integer)):
+            neurons = [neurons]
+        return NeuronLayer(self._weight[neurons], self._bias[neurons])
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, x: Any) -> np.ndarray:
+        """Pre-activation outputs ``x @ W.T + b``.
+
+        Parameters
+        ----------
+        x : array-like, shape (n, d), or (n,) when d == 1
+            Inputs, one per row.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, m)
+        """
+        inputs = self.check_inputs(x)
+        return inputs @ self._weight.T + self._bias
+
+    def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
+        """Return ``x`` as a finite float64 array of shape (n, d), or raise naming ``name``.
+
+        A 1-D ``x`` is read as n scalar inputs when d == 1, and as one input when its length is d.
+        """
+        inputs = as_float_array(x, name)
+        d = self.in_dim
+        if inputs.ndim == 0:
+            inputs = inputs.reshape(1, 1)
+        if inputs.ndim == 1:
+            if d == 1:
+                inputs = inputs[:, None]
+            elif inputs.shape[0] == d:
+                inputs = inputs[None, :]
+        if inputs.ndim != 2 or inputs.shape[1] != d:
+            raise ValueError(
+                f"{name} must have shape (n, {d}) for this layer of in_dim={d}"
+                + (" (or (n,) for scalar inputs)" if d == 1 else "")
+                + f"; got shape {inputs.shape}."
+                + (
+                    " Use slice_1d/slice_2d to view a wide layer along a line or plane."
+                    if d != 1
+                    else ""
+                )
+            )
+        check_finite(inputs, name)
+        return inputs
+
+    def signs(self, x: Any) -> np.ndarray:
+        """Sign of each neuron's output at each input: int8 array (n, m) of -1, 0, +1."""
+        return np.sign(self(x)).astype(np.int8)
+
+    # ------------------------------------------------------------------ per-neuron geometry
+    @property
+    def is_constant(self) -> np.ndarray:
+        """Boolean (m,): neurons whose weights are all zero (output = bias everywhere, no boundary)."""
+        return ~np.any(self._weight != 0.0, axis=1)
+
+    @property
+    def boundary_points(self) -> np.ndarray:
+        """1-D input only: each neuron's input boundary ``-b / w``, shape (m,).
+
+        NaN for a constant neuron (w = 0): it has no boundary (its sign is ``sign(b)`` everywhere).
+        """
+        self._require_1d("boundary_points")
+        w = self._weight[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            points = -self._bias / w + 0.0  # + 0.0: no negative zero
+        points[w == 0.0] = np.nan
+        return points
+
+    @property
+    def slope_signs(self) -> np.ndarray:
+        """1-D input only: int8 (m,) sign of each weight. +1: positive right of the boundary,
+        -1: positive left of it, 0: constant neuron."""
+        self._require_1d("slope_signs")
+        return np.sign(self._weight[:, 0]).astype(np.int8)
+
+    def hyperplanes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each neuron's boundary ``{x : w . x + b = 0}`` as ``normal . x = offset``.
+
+        Returns
+        -------
+        normals : numpy.ndarray, shape (m, d)
+            Unit normals ``w / |w|``, pointing to the side where the neuron is positive.
+        offsets : numpy.ndarray, shape (m,)
+            Signed distance of the boundary from the origin along the normal, ``-b / |w|``.
+            Rows of constant neurons are NaN.
+
+        >>> normals, offsets = NeuronLayer([[3.0, 4.0]], [-10.0]).hyperplanes()
+        >>> normals, offsets
+        (array([[0.6, 0.8]]), array([2.]))
+        """
+        norms = np.linalg.norm(self._weight, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            normals = self._weight / norms[:, None]
+            offsets = -self._bias / norms
+        constant = norms == 0.0
+        normals[constant] = np.nan
+        offsets[constant] = np.nan
+        return normals, offsets
+
+    def neuron(self, index: int) -> Neuron:
+        """One neuron as a :class:`Neuron` (index, weight, bias, boundary)."""
+        m = self.n_neurons
+        if (
+            isinstance(index, bool)
+            or not isinstance(index, (int, np.integer))
+            or not -m <= index < m
+        ):
+            raise IndexError(f"index must be an integer in [0, {m}); got {index!r}.")
+        index = int(index) % m
+        boundary = float(self.boundary_points[index]) if self.in_dim == 1 else None
+        return Neuron(index, self._weight[index].copy(), float(self._bias[index]), boundary)
+
+    def to_linear(self) -> torch.nn.Linear:
+        """A float64 ``torch.nn.Linear`` with these weights and biases."""
+        import torch
+
+        with torch.random.fork_rng(devices=[]):  # the init draws are overwritten: keep the RNG
+            linear = torch.nn.Linear(self.in_dim, self.n_neurons, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(self._weight))
+            linear.bias.copy_(torch.tensor(self._bias))
+        return linear
+
+    def _require_1d(self, what: str) -> None:
+        if self.in_dim != 1:
+            raise ValueError(
+                f"{what} needs a layer over a 1-D input; this layer has in_dim={self.in_dim}. "
+                f"Use slice_1d(layer, origin, direction) to view it along a line, or "
+                f"hyperplanes() for the boundaries in {self.in_dim}-D."
+            )
+
+
+def linear_layer_names(model: torch.nn.Module) -> list[str]:
+    """Dotted names of every ``torch.nn.Linear`` inside ``model`` (in module order)."""
+    import torch
+
+    return [name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)]
+
+
+def find_linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    """The ``torch.nn.Linear`` at dotted path ``name`` in ``model``, with errors that list the options."""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dotted module name (str); got {name!r}.")
+    available = linear_layer_names(model)
+    try:
+        module = model.get_submodule(name)
+    except AttributeError:
+        raise LookupError(
+            f"no module named {name!r} in {type(model).__name__}; its Linear layers are: "
+            f"{', '.join(repr(n) for n in available) or 'none'}."
+        ) from None
+    if not isinstance(module, torch.nn.Linear):
+        raise TypeError(
+            f"module {name!r} is a {type(module).__name__}, not a torch.nn.Linear; its Linear "
+            f"layers are: {', '.join(repr(n) for n in available) or 'none'}."
+        )
+    return module

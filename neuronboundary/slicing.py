@@ -1,0 +1,246 @@
+"""Views of a layer over a high-dimensional input along a line or a plane, and the directions
+the article sweeps along (PCA singular vectors, concept vectors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from neuronboundary._validate import as_float_array, check_finite, finite_vector
+from neuronboundary.layer import NeuronLayer
+
+__all__ = [
+    "PCA",
+    "box_domain_along",
+    "concept_vector",
+    "pca_directions",
+    "slice_1d",
+    "slice_2d",
+    "slice_2d_through",
+]
+
+
+def _check_layer(layer: Any) -> NeuronLayer:
+    if not isinstance(layer, NeuronLayer):
+        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
+    return layer
+
+
+def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
+    """The 1-D layer seen along the line ``x(t) = origin + t * direction``.
+
+    Neuron n becomes ``t -> (W direction)_n t + (W origin + b)_n``, so
+    ``slice_1d(layer, o, v)(t) == layer(o + t v)`` and every 1-D tool applies.
+
+    Parameters
+    ----------
+    layer : NeuronLayer, in_dim d
+    origin : array-like, shape (d,)
+    direction : array-like, shape (d,), not all zero
+
+    Returns
+    -------
+    NeuronLayer, shape (m, 1)
+
+    Examples
+    --------
+    >>> layer = NeuronLayer([[1.0, 2.0], [0.0, -1.0]], [0.5, 0.0])
+    >>> line = slice_1d(layer, origin=[0.0, 0.0], direction=[1.0, 1.0])
+    >>> line.weight.ravel(), line.bias
+    (array([ 3., -1.]), array([0.5, 0. ]))
+    """
+    layer = _check_layer(layer)
+    d = layer.in_dim
+    o = finite_vector(origin, "origin", d)
+    v = finite_vector(direction, "direction", d)
+    if not np.any(v):
+        raise ValueError("direction must not be the zero vector: a line needs a direction.")
+    return NeuronLayer(layer.weight @ v, layer.weight @ o + layer.bias)
+
+
+def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
+    """The 2-D layer seen on the plane ``x(s, t) = origin + s * u + t * v``.
+
+    Returns a NeuronLayer of shape (m, 2) whose input is ``(s, t)``; ``u`` and ``v`` must be
+    linearly independent.
+
+    >>> layer = NeuronLayer([[1.0, 2.0, 3.0]], [1.0])
+    >>> plane = slice_2d(layer, [0, 0, 0], [1, 0, 0], [0, 0, 1])
+    >>> plane.weight, plane.bias
+    (array([[1., 3.]]), array([1.]))
+    """
+    layer = _check_layer(layer)
+    d = layer.in_dim
+    o = finite_vector(origin, "origin", d)
+    a = finite_vector(u, "u", d)
+    c = finite_vector(v, "v", d)
+    basis = np.stack([a, c], axis=1)  # (d, 2)
+    if np.linalg.matrix_rank(basis) < 2:
+        raise ValueError(
+            "u and v must be linearly independent (they span the plane); got parallel or zero "
+            "vectors. Pick two directions that are not multiples of each other."
+        )
+    return NeuronLayer(layer.weight @ basis, layer.weight @ o + layer.bias)
+
+
+def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
+    """The 2-D layer on the plane through three input points (as SplineCam does).
+
+    Coordinates are ``(s, t)`` with ``x = a + s (b - a) + t (c - a)``: ``a`` sits at (0, 0),
+    ``b`` at (1, 0) and ``c`` at (0, 1). The points must not be collinear.
+
+    >>> layer = NeuronLayer([[1.0, 1.0, 1.0]], [0.0])
+    >>> slice_2d_through(layer, [0, 0, 0], [1, 0, 0], [0, 1, 0]).weight
+    array([[1., 1.]])
+    """
+    layer = _check_layer(layer)
+    d = layer.in_dim
+    pa = finite_vector(a, "a", d)
+    pb = finite_vector(b, "b", d)
+    pc = finite_vector(c, "c", d)
+    try:
+        return slice_2d(layer, pa, pb - pa, pc - pa)
+    except ValueError:
+        raise ValueError(
+            "a, b and c must not be collinear: three collinear points span no plane."
+        ) from None
+
+
+def box_domain_along(
+    origin: Any, direction: Any, lower: Any = 0.0, upper: Any = np.inf
+) -> tuple[float, float]:
+    """The range of t for which ``origin + t * direction`` stays inside a box of valid inputs.
+
+    With the default box (every coordinate >= 0: inputs after a ReLU) this is the valid part of
+    a line that the article hatches as "invalid" elsewhere. Pass it as ``domain=`` to
+    :func:`~neuronboundary.partition_1d`. Ends may be infinite.
+
+    Parameters
+    ----------
+    origin, direction : array-like, shape (d,)
+    lower, upper : float or array-like (d,)
+        Box bounds per coordinate (may be ``-inf`` / ``inf``).
+
+    Returns
+    -------
+    (t_lo, t_hi)
+        Raises ``ValueError`` when the line misses the box.
+
+    >>> box_domain_along([1.0, 2.0], [1.0, -1.0])  # x1 = 1 + t >= 0, x2 = 2 - t >= 0
+    (-1.0, 2.0)
+    """
+    o = finite_vector(origin, "origin")
+    v = finite_vector(direction, "direction", o.shape[0])
+    lo = np.broadcast_to(as_float_array(lower, "lower"), o.shape)
+    hi = np.broadcast_to(as_float_array(upper, "upper"), o.shape)
+    if np.isnan(lo).any() or np.isnan(hi).any() or (lo > hi).any():
+        raise ValueError("lower and upper must be numbers with lower <= upper in every coordinate.")
+    t_lo, t_hi = -np.inf, np.inf
+    moving = v != 0.0
+    fixed = ~moving
+    if ((o[fixed] < lo[fixed]) | (o[fixed] > hi[fixed])).any():
+        raise ValueError("the line misses the box: a coordinate it never changes is outside it.")
+    with np.errstate(invalid="ignore"):
+        ta = (lo[moving] - o[moving]) / v[moving]
+        tb = (hi[moving] - o[moving]) / v[moving]
+    if ta.size:
+        t_lo = float(np.max(np.minimum(ta, tb)))
+        t_hi = float(np.min(np.maximum(ta, tb)))
+    if not t_lo <= t_hi:
+        raise ValueError(
+            "the line misses the box of valid inputs: no t keeps every coordinate inside."
+        )
+    return t_lo, t_hi
+
+
+@dataclass(frozen=True)
+class PCA:
+    """Principal directions of a data matrix (see :func:`pca_directions`).
+
+    Attributes
+    ----------
+    mean : (d,) column means that were subtracted
+    directions : (k, d) unit right singular vectors, strongest first, sign fixed so that the
+        largest-magnitude entry of each is positive (deterministic across runs)
+    singular_values : (k,)
+    explained_variance_ratio : (k,)
+    """
+
+    mean: np.ndarray
+    directions: np.ndarray
+    singular_values: np.ndarray
+    explained_variance_ratio: np.ndarray
+
+
+def pca_directions(data: Any, k: int = 1) -> PCA:
+    """Top-k principal directions (right singular vectors) of the centred data matrix.
+
+    Parameters
+    ----------
+    data : array-like or torch.Tensor, shape (n, d), n >= 2
+    k : int, 1 <= k <= min(n, d)
+
+    Uses an exact thin SVD (``torch.linalg.svd`` in float64).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 3)) * [5.0, 1.0, 0.1]
+    >>> pca = pca_directions(x, k=1)
+    >>> np.round(np.abs(pca.directions), 1)
+    array([[1., 0., 0.]])
+    """
+    import torch
+
+    x = as_float_array(data, "data")
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"data must have shape (n, d) with n >= 2 samples; got shape {x.shape}.")
+    check_finite(x, "data")
+    n, d = x.shape
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= min(n, d):
+        raise ValueError(
+            f"k must be an integer in [1, {min(n, d)}] for data of shape {x.shape}; got {k!r}."
+        )
+    mean = x.mean(axis=0)
+    _, s, vh = torch.linalg.svd(torch.from_numpy(x - mean), full_matrices=False)
+    s, vh = s.numpy(), vh.numpy()
+    directions = vh[:k].copy()
+    flip = np.sign(directions[np.arange(k), np.argmax(np.abs(directions), axis=1)])
+    directions *= flip[:, None]
+    total = float(np.sum(s**2))
+    ratio = s[:k] ** 2 / total if total > 0 else np.zeros(k)
+    return PCA(
+        mean=mean,
+        directions=directions,
+        singular_values=s[:k].copy(),
+        explained_variance_ratio=ratio,
+    )
+
+
+def concept_vector(data: Any, labels: Any, positive: Any, negative: Any) -> np.ndarray:
+    """Difference of class means ``mean(data[labels == positive]) - mean(data[labels == negative])``.
+
+    Moving from the ``negative`` class mean along this vector by t = 1 reaches the ``positive``
+    class mean. Shape (d,).
+
+    >>> concept_vector([[0.0, 0.0], [2.0, 4.0]], [7, 1], positive=1, negative=7)
+    array([2., 4.])
+    """
+    x = as_float_array(data, "data")
+    if x.ndim != 2:
+        raise ValueError(f"data must have shape (n, d); got shape {x.shape}.")
+    check_finite(x, "data")
+    y = np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels)
+    if y.shape != (x.shape[0],):
+        raise ValueError(
+            f"labels must have shape ({x.shape[0]},), one per row of data; got {y.shape}."
+        )
+    means = []
+    for name, cls in (("positive", positive), ("negative", negative)):
+        mask = y == cls
+        if not mask.any():
+            raise ValueError(
+                f"{name} class {cls!r} has no samples in labels; present: {np.unique(y)[:20]}."
+            )
+        means.append(x[mask].mean(axis=0))
+    return means[0] - means[1]

@@ -1,0 +1,209 @@
+"""partition_1d: exact sub-intervals, conventions for ties / ends / w = 0, point location."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from neuronboundary import NeuronLayer, partition_1d
+from neuronboundary import partition as partition_module
+from tests.conftest import exact_signs
+
+# ---------------------------------------------------------------------------- strategies
+small_int = st.integers(-6, 6).map(float)
+wide_float = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def layers_and_intervals(draw, coefficient=small_int):
+    m = draw(st.integers(1, 12))
+    w = draw(hnp.arrays(np.float64, m, elements=coefficient))
+    b = draw(hnp.arrays(np.float64, m, elements=coefficient))
+    lo = draw(st.integers(-8, 7).map(float)) if coefficient is small_int else draw(wide_float)
+    hi = draw(st.floats(lo, lo + 20, exclude_min=True, allow_nan=False))
+    return NeuronLayer(w, b), (lo, hi)
+
+
+def interior_points(bp: np.ndarray) -> np.ndarray:
+    """Midpoints and points close to each end of every sub-interval (still strictly inside)."""
+    lo, hi = bp[:-1], bp[1:]
+    near_lo = np.nextafter(lo, np.inf)
+    near_hi = np.nextafter(hi, -np.inf)
+    pts = np.stack([0.5 * (lo + hi), near_lo, near_hi], axis=1)
+    return pts
+
+
+# ---------------------------------------------------------------------------- properties
+@given(layers_and_intervals())
+def test_breakpoints_are_sorted_crossings_inside(case):
+    layer, (lo, hi) = case
+    part = partition_1d(layer, (lo, hi))
+    bp = part.breakpoints
+    assert bp[0] == lo
+    assert bp[-1] == hi
+    assert np.all(np.diff(bp) > 0)  # cover with no gap or overlap
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        cross = -layer.bias / layer.weight[:, 0]
+    expected = np.unique(cross[(cross > lo) & (cross < hi)])
+    np.testing.assert_array_equal(bp[1:-1], expected)
+
+
+@given(st.one_of(layers_and_intervals(), layers_and_intervals(wide_float)))
+def test_sign_pattern_inside_each_subinterval_is_exact(case):
+    layer, interval = case
+    part = partition_1d(layer, interval)
+    pts = interior_points(part.breakpoints)
+    signs = part.signs
+    for col in range(pts.shape[1]):
+        ok = (pts[:, col] > part.breakpoints[:-1]) & (pts[:, col] < part.breakpoints[1:])
+        x = pts[ok, col]
+        np.testing.assert_array_equal(signs[ok], exact_signs(layer.weight, layer.bias, x[:, None]))
+        np.testing.assert_array_equal(part.locate(x), np.flatnonzero(ok))
+
+
+@given(layers_and_intervals())
+def test_each_neuron_flips_once_at_its_breakpoint(case):
+    layer, interval = case
+    part = partition_1d(layer, interval)
+    signs = part.signs
+    changed = signs[1:] != signs[:-1]  # (k - 1, m)
+    for i in range(1, part.n_intervals):
+        np.testing.assert_array_equal(part.flips(i), np.flatnonzero(changed[i - 1]))
+    np.testing.assert_array_equal(signs[0], part.first_signs)
+
+
+@given(layers_and_intervals())
+def test_signs_at_breakpoints_and_ends_match_exact_evaluation(case):
+    layer, interval = case
+    part = partition_1d(layer, interval)
+    x = part.breakpoints  # integers / small rationals: crossings here are exact floats
+    got = part.signs_at(x)
+    want = exact_signs(layer.weight, layer.bias, x[:, None])
+    # crossings -b/w with small integers may round; compare where the float crossing is exact
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = -layer.bias / layer.weight[:, 0]
+    exact = exact_signs(layer.weight, layer.bias, np.nan_to_num(cross)[:, None]).diagonal() == 0
+    cols = exact | layer.is_constant
+    np.testing.assert_array_equal(got[:, cols], want[:, cols])
+
+
+@given(layers_and_intervals(), st.lists(st.floats(0, 1), min_size=1, max_size=20))
+def test_located_interval_contains_point(case, fractions):
+    layer, (lo, hi) = case
+    part = partition_1d(layer, (lo, hi))
+    x = np.clip(lo + np.asarray(fractions) * (hi - lo), lo, hi)
+    j = part.locate(x)
+    bp = part.breakpoints
+    assert np.all(bp[j] <= x)
+    assert np.all((x < bp[j + 1]) | ((x == hi) & (j == part.n_intervals - 1)))
+
+
+# ---------------------------------------------------------------------------- conventions
+def test_ties_share_one_breakpoint_sorted_by_index():
+    # neurons 0, 2 and 3 cross at 1.0 (3 has opposite orientation); neuron 1 at -1
+    layer = NeuronLayer([[1.0], [1.0], [2.0], [-3.0]], [-1.0, 1.0, -2.0, 3.0])
+    part = partition_1d(layer, (-2.0, 2.0))
+    np.testing.assert_array_equal(part.breakpoints, [-2.0, -1.0, 1.0, 2.0])
+    np.testing.assert_array_equal(part.flips(2), [0, 2, 3])
+    np.testing.assert_array_equal(part.signs_at([1.0])[0], [0, 1, 0, 0])
+
+
+def test_boundaries_outside_and_on_the_ends():
+    layer = NeuronLayer([[1.0], [1.0], [-1.0], [1.0]], [5.0, 0.0, 1.0, -9.0])  # -5, 0, 1, 9
+    part = partition_1d(layer, (0.0, 1.0))
+    assert part.n_intervals == 1  # crossings at the ends are not breakpoints
+    np.testing.assert_array_equal(part.first_signs, [1, 1, 1, -1])
+    np.testing.assert_array_equal(
+        part.signs_at([0.0, 0.5, 1.0]), [[1, 0, 1, -1], [1, 1, 1, -1], [1, 1, 0, -1]]
+    )
+    np.testing.assert_array_equal(part.flip_at, [-1, -1, -1, -1])
+
+
+def test_constant_neurons_never_flip():
+    layer = NeuronLayer([[0.0], [0.0], [0.0], [1.0]], [2.0, -1.0, 0.0, 0.0])
+    part = partition_1d(layer, (-1.0, 1.0))
+    np.testing.assert_array_equal(part.signs, [[1, -1, 0, -1], [1, -1, 0, 1]])
+
+
+def test_no_breakpoints_at_all():
+    part = partition_1d(NeuronLayer([[1.0]], [10.0]), (0.0, 1.0))
+    assert part.n_intervals == 1
+    assert part.flip_order.size == 0
+    with pytest.raises(IndexError):
+        part.flips(1)
+
+
+def test_domain_restricts_to_valid_inputs():
+    layer = NeuronLayer([[1.0], [1.0]], [1.0, -1.0])  # crossings -1 and 1
+    part = partition_1d(layer, (-3.0, 3.0), domain=(0.0, np.inf))
+    np.testing.assert_array_equal(part.breakpoints, [0.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match="do not overlap"):
+        partition_1d(layer, (-3.0, -1.0), domain=(0.0, np.inf))
+
+
+def test_rows_on_demand_and_dense_limit(monkeypatch):
+    layer = NeuronLayer.random(50, 1, seed=0)
+    part = partition_1d(layer, (-3.0, 3.0))
+    dense = part.signs
+    np.testing.assert_array_equal(part.rows([0, 5, -1]), dense[[0, 5, -1]])
+    monkeypatch.setattr(partition_module, "DENSE_LIMIT", 10)
+    with pytest.raises(MemoryError, match=r"partition\.rows"):
+        _ = part.signs
+
+
+def test_storage_is_linear_in_neurons():
+    layer = NeuronLayer.random(2000, 1, seed=1)
+    part = partition_1d(layer, (-5.0, 5.0))
+    sizes = [
+        part.breakpoints.size,
+        part.first_signs.size,
+        part.flip_at.size,
+        part.flip_order.size,
+        part.flip_offsets.size,
+    ]
+    assert max(sizes) <= layer.n_neurons + 2
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("interval", "match"),
+    [
+        ((1.0, 1.0), "lo < hi"),
+        ((2.0, 1.0), "lo < hi"),
+        ((0.0, np.inf), "finite"),
+        ((np.nan, 1.0), "finite"),
+        ((0.0, 1.0, 2.0), "pair"),
+    ],
+)
+def test_bad_intervals(interval, match):
+    with pytest.raises(ValueError, match=match):
+        partition_1d(NeuronLayer([[1.0]], [0.0]), interval)
+
+
+def test_wide_layer_points_to_slicing():
+    with pytest.raises(ValueError, match="slice_1d"):
+        partition_1d(NeuronLayer(np.ones((2, 3)), np.zeros(2)), (0.0, 1.0))
+
+
+def test_not_a_layer():
+    with pytest.raises(TypeError, match="NeuronLayer"):
+        partition_1d(np.ones((2, 1)), (0.0, 1.0))
+
+
+def test_locate_outside_interval_raises():
+    part = partition_1d(NeuronLayer([[1.0]], [0.0]), (-1.0, 1.0))
+    with pytest.raises(ValueError, match=r"x must lie in the partitioned interval \[-1, 1\]"):
+        part.locate([0.0, 2.0])
+    with pytest.raises(ValueError, match="x must be finite"):
+        part.locate([np.nan])
+
+
+def test_on_breakpoint_mask():
+    part = partition_1d(NeuronLayer([[1.0], [1.0]], [0.0, -0.5]), (-1.0, 1.0))
+    np.testing.assert_array_equal(
+        part.on_breakpoint([-1.0, 0.0, 0.25, 0.5, 1.0]), [False, True, False, True, False]
+    )
+    np.testing.assert_array_equal(part.locate([0.0, 0.5, 1.0]), [1, 2, 2])
