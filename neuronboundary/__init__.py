@@ -5,6 +5,7 @@ for many neurons at once, their guidelines, their input boundaries and the exact
 the input space into regions of constant sign pattern, and groups of neurons over the input.
 """
 
+from neuronboundary.arrangement import Arrangement2D, Region, arrangement_2d
 from neuronboundary.layer import Neuron, NeuronLayer, find_linear, linear_layer_names
 from neuronboundary.partition import Partition1D, crossing_points, partition_1d
 from neuronboundary.slicing import (
@@ -21,9 +22,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PCA",
+    "Arrangement2D",
     "Neuron",
     "NeuronLayer",
     "Partition1D",
+    "Region",
+    "arrangement_2d",
     "box_domain_along",
     "concept_vector",
     "crossing_points",

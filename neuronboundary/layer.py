@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuronboundary._exact import affine_signs
 from neuronboundary._validate import as_float_array, check_finite
 
 if TYPE_CHECKING:
@@ -183,6 +184,10 @@ class NeuronLayer:
         return self.n_neurons
 
     def __repr__(self) -> str:
+        if self._weight.size <= 40:  # small layers print their numbers (handy in test reports)
+            w = np.array2string(self._weight, separator=", ").replace("\n", "")
+            b = np.array2string(self._bias, separator=", ")
+            return f"NeuronLayer(weight={w}, bias={b})"
         return f"NeuronLayer(n_neurons={self.n_neurons}, in_dim={self.in_dim})"
 
     def __eq__(self, other: object) -> bool:
@@ -249,8 +254,17 @@ class NeuronLayer:
         return inputs
 
     def signs(self, x: Any) -> np.ndarray:
-        """Sign of each neuron's output at each input: int8 array (n, m) of -1, 0, +1."""
-        return np.sign(self(x)).astype(np.int8)
+        """Exact sign of each neuron's output at each input: int8 array (n, m) of -1, 0, +1.
+
+        Exact for the float64 inputs given: 0 only when ``w . x + b`` is exactly zero in
+        rational arithmetic (a float filter decides almost every entry; the rest are
+        recomputed with fractions), so it never depends on BLAS rounding.
+
+        >>> NeuronLayer([[-3.0, -1.0]], [2.0]).signs([[4 / 3, -2.0], [1.0, -1.0]])
+        array([[1],
+               [0]], dtype=int8)
+        """
+        return affine_signs(self._weight, self._bias, self.check_inputs(x))
 
     # ------------------------------------------------------------------ per-neuron geometry
     @property

@@ -163,17 +163,13 @@ class Partition1D:
         return hit
 
     def signs_at(self, x: Any) -> np.ndarray:
-        """Exact sign pattern at each input, int8 array (n, m), consistent with the partition.
+        """Exact sign pattern at each input, int8 array (n, m).
 
-        Inside a sub-interval this is that sub-interval's row; on a breakpoint the neurons
-        crossing there are 0; at an end of the interval, neurons whose crossing equals it are 0.
+        Inside a sub-interval this is that sub-interval's row; a neuron is 0 only where its
+        output is exactly zero (see :meth:`NeuronLayer.signs`).
         """
         points = np.atleast_1d(self._check_points(x)).ravel()
-        out = self.rows(self.locate(points))
-        # a neuron is 0 exactly where the point equals its float64 crossing
-        on_boundary = self.layer.boundary_points[None, :] == points[:, None]
-        out[on_boundary] = 0
-        return out
+        return self.layer.signs(points)
 
     # -- helpers --------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import settings
 
+# default 200 examples a property; `pytest --hypothesis-profile=stress` for a long hunt
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("stress", max_examples=5000, deadline=None)
 settings.load_profile("ci")
 
 

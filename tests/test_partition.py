@@ -75,19 +75,14 @@ def test_each_neuron_flips_once_at_its_breakpoint(case):
     np.testing.assert_array_equal(signs[0], part.first_signs)
 
 
-@given(layers_and_intervals())
+@given(st.one_of(layers_and_intervals(), layers_and_intervals(wide_float)))
 def test_signs_at_breakpoints_and_ends_match_exact_evaluation(case):
     layer, interval = case
     part = partition_1d(layer, interval)
-    x = part.breakpoints  # integers / small rationals: crossings here are exact floats
-    got = part.signs_at(x)
-    want = exact_signs(layer.weight, layer.bias, x[:, None])
-    # crossings -b/w with small integers may round; compare where the float crossing is exact
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = -layer.bias / layer.weight[:, 0]
-    exact = exact_signs(layer.weight, layer.bias, np.nan_to_num(cross)[:, None]).diagonal() == 0
-    cols = exact | layer.is_constant
-    np.testing.assert_array_equal(got[:, cols], want[:, cols])
+    x = np.concatenate([part.breakpoints, part.midpoints])
+    np.testing.assert_array_equal(
+        part.signs_at(x), exact_signs(layer.weight, layer.bias, x[:, None])
+    )
 
 
 @given(layers_and_intervals(), st.lists(st.floats(0, 1), min_size=1, max_size=20))

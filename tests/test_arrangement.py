@@ -1,0 +1,238 @@
+"""arrangement_2d: exact regions of a 2-D layer, degenerate cases, point location, transitions."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import combinations
+from math import gcd
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from neuronboundary import NeuronLayer, arrangement_2d
+from tests.conftest import exact_signs
+
+
+# ---------------------------------------------------------------------------- exact reference
+def expected_region_count(weight: np.ndarray, bias: np.ndarray, box) -> int:
+    """1 + (distinct lines crossing the open box) + sum over interior points of (lines - 1),
+    computed in exact integer/rational arithmetic, independently of the implementation."""
+    (x0, x1), (y0, y1) = box
+    corners = [(x0, y0), (x0, y1), (x1, y0), (x1, y1)]
+    lines = set()
+    for (a, b), c in zip(weight.astype(int).tolist(), bias.astype(int).tolist(), strict=True):
+        if a == 0 and b == 0:
+            continue
+        g = gcd(gcd(abs(a), abs(b)), abs(c))
+        a, b, c = a // g, b // g, c // g
+        if a < 0 or (a == 0 and b < 0):
+            a, b, c = -a, -b, -c
+        values = [a * x + b * y + c for x, y in corners]
+        if max(values) > 0 and min(values) < 0:
+            lines.add((a, b, c))
+    through: dict[tuple[Fraction, Fraction], set] = {}
+    for (a1, b1, c1), (a2, b2, c2) in combinations(sorted(lines), 2):
+        det = a1 * b2 - a2 * b1
+        if det == 0:
+            continue
+        px = Fraction(b1 * c2 - b2 * c1, det)
+        py = Fraction(c1 * a2 - c2 * a1, det)
+        if x0 < px < x1 and y0 < py < y1:
+            through.setdefault((px, py), set()).update({(a1, b1, c1), (a2, b2, c2)})
+    return 1 + len(lines) + sum(len(s) - 1 for s in through.values())
+
+
+def point_in_polygon(p: np.ndarray, poly: np.ndarray) -> bool:
+    """Closed convex polygon (counter-clockwise) test with a tiny tolerance."""
+    edges = np.roll(poly, -1, axis=0) - poly
+    rel = p - poly
+    cross = edges[:, 0] * rel[:, 1] - edges[:, 1] * rel[:, 0]
+    return bool(np.all(cross >= -1e-9))
+
+
+@st.composite
+def integer_layers(draw):
+    m = draw(st.integers(1, 9))
+    w = draw(hnp.arrays(np.float64, (m, 2), elements=st.integers(-3, 3).map(float)))
+    b = draw(hnp.arrays(np.float64, m, elements=st.integers(-6, 6).map(float)))
+    x0 = draw(st.integers(-4, 3))
+    y0 = draw(st.integers(-4, 3))
+    box = (
+        (float(x0), float(draw(st.integers(x0 + 1, 5)))),
+        (float(y0), float(draw(st.integers(y0 + 1, 5)))),
+    )
+    return NeuronLayer(w, b), box
+
+
+# ---------------------------------------------------------------------------- properties
+@given(integer_layers())
+def test_region_count_matches_exact_formula(case):
+    layer, box = case
+    arr = arrangement_2d(layer, box)
+    assert arr.n_regions == expected_region_count(layer.weight, layer.bias, box)
+
+
+@given(integer_layers())
+def test_areas_sum_to_box_and_polygons_are_ccw_convex(case):
+    layer, box = case
+    arr = arrangement_2d(layer, box)
+    (x0, x1), (y0, y1) = box
+    assert arr.areas.sum() == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-12)
+    for region in arr.regions:
+        v = region.vertices
+        e = np.roll(v, -1, axis=0) - v
+        turn = e[:, 0] * np.roll(e[:, 1], -1) - e[:, 1] * np.roll(e[:, 0], -1)
+        assert len(v) >= 3
+        assert np.all(turn > 0), "counter-clockwise and strictly convex"
+        assert region.area > 0
+
+
+@given(integer_layers())
+def test_sign_patterns_exact_distinct_and_adjacency(case):
+    layer, box = case
+    arr = arrangement_2d(layer, box)
+    signs = arr.signs
+    np.testing.assert_array_equal(signs, exact_signs(layer.weight, layer.bias, arr.points))
+    zero_neurons = layer.is_constant & (layer.bias == 0)
+    assert not (signs[:, ~zero_neurons] == 0).any()
+    assert len({row.tobytes() for row in signs}) == arr.n_regions
+    for (a, b), line in zip(arr.adjacency, arr.adjacency_line, strict=True):
+        np.testing.assert_array_equal(
+            np.flatnonzero(signs[a] != signs[b]), arr.neurons_on_line(line)
+        )
+        np.testing.assert_array_equal(arr.separating(a, b), arr.transition(int(a), int(b)))
+
+
+@given(
+    integer_layers(), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=15)
+)
+def test_located_region_contains_point(case, fractions):
+    layer, box = case
+    arr = arrangement_2d(layer, box)
+    (x0, x1), (y0, y1) = box
+    pts = np.array([[x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)] for fx, fy in fractions])
+    found = arr.locate(pts)
+    for p, r in zip(pts, found, strict=True):
+        if r < 0:  # exactly on a boundary line
+            assert (layer.signs(p)[0][~layer.is_constant] == 0).any()
+        else:
+            assert point_in_polygon(p, arr.region(int(r)).vertices)
+
+
+# ---------------------------------------------------------------------------- degenerate cases
+BOX = ((-1.0, 1.0), (-1.0, 1.0))
+
+
+def test_parallel_boundaries():
+    arr = arrangement_2d(NeuronLayer([[1.0, 0.0], [2.0, 0.0], [-1.0, 0.0]], [0.0, -1.0, -0.5]), BOX)
+    assert arr.n_regions == 4  # x = 0, x = 0.5 and x = -0.5
+    np.testing.assert_allclose(np.sort(arr.areas), [1.0, 1.0, 1.0, 1.0])
+
+
+def test_many_lines_through_one_point():
+    angles = np.linspace(0, np.pi, 7)[:-1]
+    w = np.column_stack([np.cos(angles), np.sin(angles)])
+    arr = arrangement_2d(NeuronLayer(w, -(w @ [0.2, 0.1])), BOX)
+    assert arr.n_regions == 12
+    assert arr.vertex_multiplicity.max() == 6
+
+
+def test_duplicate_neurons_same_and_opposite_orientation():
+    layer = NeuronLayer([[1.0, 1.0], [-2.0, -2.0], [3.0, 3.0], [0.0, 1.0]], [0.0, 0.0, 0.0, 0.5])
+    arr = arrangement_2d(layer, BOX)
+    assert arr.n_regions == 4
+    a, b = arr.locate([[0.5, 0.2], [-0.5, 0.2]])
+    np.testing.assert_array_equal(arr.separating(a, b), [0, 1, 2])
+    np.testing.assert_array_equal(arr.transition([0.5, 0.2], [-0.5, 0.2]), [0, 1, 2])
+
+
+def test_near_horizontal_duplicates_across_the_angle_wrap():
+    layer = NeuronLayer([[1e-18, 1.0], [-1e-18, 1.0], [-1e-18, -2.0]], [0.1, 0.1, -0.2])
+    arr = arrangement_2d(layer, BOX)
+    assert arr.n_regions == 2
+    np.testing.assert_array_equal(arr.separating(0, 1), [0, 1, 2])
+
+
+def test_constant_and_missing_and_touching_boundaries():
+    layer = NeuronLayer(
+        [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]],
+        [2.0, 0.0, -5.0, -2.0, -1.0],  # const +, const 0, misses, touches corner, along top edge
+    )
+    arr = arrangement_2d(layer, BOX)
+    assert arr.n_regions == 1
+    assert arr.n_crossing_lines == 0
+    np.testing.assert_array_equal(arr.signs, [[1, 0, -1, -1, -1]])
+    assert arr.region(0).area == pytest.approx(4.0)
+
+
+def test_boundaries_crossing_on_the_box_edge():
+    # x = y and x = -y + 2 meet at (1, 1): a corner; x = 0 and x+y = -1 meet at (0, -1) on an edge
+    layer = NeuronLayer([[1.0, -1.0], [1.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, -2.0, 0.0, 1.0])
+    arr = arrangement_2d(layer, BOX)
+    assert arr.n_regions == expected_region_count(layer.weight, layer.bias, BOX)
+    assert arr.areas.sum() == pytest.approx(4.0)
+
+
+def test_box_far_from_origin_and_tiny_regions():
+    layer = NeuronLayer.random(40, 2, seed=5)
+    far = ((1000.0, 1000.5), (-2000.0, -1999.5))
+    shifted = NeuronLayer(layer.weight, layer.bias - layer.weight @ [1000.25, -1999.75])
+    a = arrangement_2d(shifted, far)
+    b = arrangement_2d(layer, ((-0.25, 0.25), (-0.25, 0.25)))
+    assert a.n_regions == b.n_regions
+    assert a.areas.sum() == pytest.approx(0.25, rel=1e-9)
+
+
+# ---------------------------------------------------------------------------- the article
+def test_article_seed8_regions():
+    layer = NeuronLayer.random(5, 2, seed=8)
+    box = ((-2.0, 10.0), (-2.0, 10.0))
+    arr = arrangement_2d(layer, box)
+    assert arr.n_regions == 14
+    for (lo1, hi1), (lo2, hi2) in (((4, 6), (6, 8)), ((0, 1), (6, 8))):
+        corners = np.array(
+            [[lo1, lo2], [lo1, hi2], [hi1, lo2], [hi1, hi2], [(lo1 + hi1) / 2, (lo2 + hi2) / 2]]
+        )
+        regions = arr.locate(corners)
+        assert len(set(regions.tolist())) == 1
+        assert regions[0] >= 0
+    r1, r2 = arr.locate([[5.0, 7.0], [0.5, 7.0]])
+    # moving from Region1 to Region2 flips neuron 1 only (checked by direct evaluation too)
+    np.testing.assert_array_equal(arr.transition(int(r1), int(r2)), [1])
+    direct = layer.signs([[5.0, 7.0], [0.5, 7.0]])
+    np.testing.assert_array_equal(np.flatnonzero(direct[0] != direct[1]), [1])
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("box", "match"),
+    [
+        (((0.0, 0.0), (0.0, 1.0)), "empty or inverted on axis x1"),
+        (((0.0, 1.0), (2.0, 1.0)), "empty or inverted on axis x2"),
+        (((0.0, np.inf), (0.0, 1.0)), "box must be finite"),
+        ((0.0, 1.0), r"box must be \(\(x1_lo"),
+    ],
+)
+def test_bad_boxes(box, match):
+    with pytest.raises(ValueError, match=match):
+        arrangement_2d(NeuronLayer([[1.0, 0.0]], [0.0]), box)
+
+
+def test_wrong_input_dimension_points_to_slice_2d():
+    with pytest.raises(ValueError, match="slice_2d"):
+        arrangement_2d(NeuronLayer(np.ones((3, 4)), np.zeros(3)), BOX)
+    with pytest.raises(ValueError, match="partition_1d"):
+        arrangement_2d(NeuronLayer([[1.0]], [0.0]), BOX)
+
+
+def test_locate_outside_box_and_bad_region_index():
+    arr = arrangement_2d(NeuronLayer([[1.0, 0.0]], [0.0]), BOX)
+    with pytest.raises(ValueError, match="must lie in the box"):
+        arr.locate([[2.0, 0.0]])
+    with pytest.raises(IndexError, match=r"region index must be an integer in \[0, 2\)"):
+        arr.region(5)
+    with pytest.raises(ValueError, match="share no edge"):
+        arrangement_2d(NeuronLayer([[1.0, 0.0], [1.0, 0.0]], [0.0, -0.5]), BOX).separating(0, 2)
