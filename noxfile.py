@@ -55,5 +55,10 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def figures(session: nox.Session) -> None:
-    """Regenerate every figure of the article (not built yet: see the figures issue)."""
-    session.error("The figures pipeline is not built yet; `nox -s tests` runs what exists.")
+    """Regenerate every figure of the article into build/figures (HTML, PNG, JSON).
+
+    Arguments go to `neuronboundary figures`, e.g. `nox -s figures -- --only decision_boundary
+    -p seed 4`. PNGs need Chrome/Chromium on PATH (Debian: `apt-get install -y chromium`).
+    """
+    install(session, "notebooks")
+    session.run("neuronboundary", "figures", *session.posargs)

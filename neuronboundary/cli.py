@@ -1,0 +1,92 @@
+"""Command line: ``neuronboundary figures [--out DIR] [--only NAME ...] [-p NAME VALUE ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from neuronboundary import __version__
+
+
+def _value(text: str) -> Any:
+    """A parameter value: a Python literal (``3``, ``[0.3, 0.7]``, ``{"R": [0, 1]}``) or a string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from neuronboundary.figures import FIGURES
+
+    parser = argparse.ArgumentParser(
+        prog="neuronboundary", description="Exact multi-neuron analysis."
+    )
+    parser.add_argument("--version", action="version", version=f"neuronboundary {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fig = sub.add_parser(
+        "figures",
+        help="regenerate the article's figures (HTML, PNG, JSON)",
+        description="Run the figure notebooks through papermill and write NAME.html, NAME.png and "
+        "NAME.json for each figure. Figures: " + ", ".join(FIGURES) + ".",
+    )
+    fig.add_argument(
+        "--out", default="build/figures", help="output folder (default: build/figures)"
+    )
+    fig.add_argument(
+        "--only", nargs="+", metavar="NAME", choices=list(FIGURES), help="figures to make"
+    )
+    fig.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter, e.g. -p seed 3 -p inputs '[0.3, 0.7]' (repeatable)",
+    )
+    fig.add_argument("--notebooks", help="folder of the figure notebooks (default: the package's)")
+    fig.add_argument("--no-png", action="store_true", help="skip PNG export (no browser needed)")
+    fig.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``neuronboundary`` command; returns the exit status."""
+    from neuronboundary.export import BrowserNotFoundError
+    from neuronboundary.figures import FigureRunError, ParameterError, run_figures
+
+    args = build_parser().parse_args(argv)
+    params: dict[str, Any] = {}
+    for name, text in args.parameter:
+        if name in params:
+            print(f"error: parameter {name} given twice", file=sys.stderr)
+            return 2
+        params[name] = _value(text)
+    try:
+        summary = run_figures(
+            args.out,
+            args.only,
+            params,
+            notebooks=args.notebooks,
+            png=not args.no_png,
+            progress=not args.quiet,
+        )
+    except ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (FigureRunError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except BrowserNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(summary.table())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

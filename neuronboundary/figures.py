@@ -1,0 +1,377 @@
+"""Regenerate the article's figures: run the papermill-parameterized notebooks, then write every
+figure as JSON, HTML and PNG in one go (see :func:`run_figures` and ``neuronboundary figures``).
+
+Parameters are checked before anything runs: an unknown name (papermill itself only warns) or an
+invalid value fails naming the parameter. A notebook that raises stops the run, names the
+notebook and the cell, and keeps the executed notebook for inspection; the output folder keeps
+its previous figures (everything is staged in a temporary folder and moved in at the end).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FIGURES",
+    "FigureRunError",
+    "ParameterError",
+    "RunSummary",
+    "check_parameters",
+    "notebooks_dir",
+    "run_figures",
+]
+
+#: Figure name -> notebook file (in the notebooks folder), in the article's order.
+FIGURES: dict[str, str] = {
+    "two_neurons": "two_neurons.ipynb",
+    "decision_boundary": "decision_boundary.ipynb",
+    "decision_boundary_1d": "decision_boundary_1d.ipynb",
+    "decision_boundary_1d_input": "decision_boundary_1d_input.ipynb",
+    "decision_boundary_2d": "decision_boundary_2d.ipynb",
+    "decision_boundary_2d_input": "decision_boundary_2d_input.ipynb",
+}
+
+#: Set by the runner, never by the user (use --out).
+RESERVED = ("output_dir",)
+
+
+class ParameterError(ValueError):
+    """A notebook parameter that does not exist or has an invalid value."""
+
+
+class FigureRunError(RuntimeError):
+    """A notebook failed while running."""
+
+
+# ---------------------------------------------------------------------------- value rules
+def _number(name: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ParameterError(f"parameter {name} must be a finite number; got {v!r}.")
+    return float(v)
+
+
+def _integer(low: int, high: int | None = None) -> Callable[[str, Any], None]:
+    def check(name: str, v: Any) -> None:
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int)
+            or v < low
+            or (high is not None and v > high)
+        ):
+            bound = f"an integer >= {low}" + (f" and <= {high}" if high is not None else "")
+            raise ParameterError(f"parameter {name} must be {bound}; got {v!r}.")
+
+    return check
+
+
+def _numbers(min_len: int = 0, max_len: int | None = None) -> Callable[[str, Any], None]:
+    def check(name: str, v: Any) -> None:
+        if (
+            not isinstance(v, (list, tuple))
+            or len(v) < min_len
+            or (max_len is not None and len(v) > max_len)
+        ):
+            size = f"{min_len} to {max_len}" if max_len is not None else f"at least {min_len}"
+            raise ParameterError(f"parameter {name} must be a list of {size} numbers; got {v!r}.")
+        for x in v:
+            _number(name, x)
+
+    return check
+
+
+def _interval(name: str, v: Any) -> None:
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise ParameterError(f"parameter {name} must be a pair [lo, hi]; got {v!r}.")
+    lo, hi = (_number(name, x) for x in v)
+    if not lo < hi:
+        raise ParameterError(f"parameter {name} must have lo < hi; got {v!r}.")
+
+
+def _box(name: str, v: Any) -> None:
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise ParameterError(
+            f"parameter {name} must be [[x1_lo, x1_hi], [x2_lo, x2_hi]]; got {v!r}."
+        )
+    for axis in v:
+        _interval(name, axis)
+
+
+def _regions(name: str, v: Any) -> None:
+    if not isinstance(v, dict) or not all(isinstance(k, str) and k for k in v):
+        raise ParameterError(
+            f"parameter {name} must be a dict of region name -> [lo, hi] (1-D) or "
+            f"[[x1_lo, x1_hi], [x2_lo, x2_hi]] (2-D); got {v!r}."
+        )
+    for key, rect in v.items():
+        if isinstance(rect, (list, tuple)) and rect and isinstance(rect[0], (list, tuple)):
+            _box(f"{name}[{key!r}]", rect)
+        else:
+            _interval(f"{name}[{key!r}]", rect)
+
+
+def _optional_number(name: str, v: Any) -> None:
+    if v is not None:
+        _number(name, v)
+
+
+#: Every notebook parameter and the rule its value must follow.
+RULES: dict[str, Callable[[str, Any], None]] = {
+    "seed": _integer(0, 2**63 - 1),
+    "seed_2d": _integer(0, 2**63 - 1),
+    "n_neurons": _integer(1, 100_000),
+    "inputs": _numbers(0, 4),
+    "weights_1d": _numbers(1, 8),
+    "biases_1d": _numbers(1, 8),
+    "x_range": _interval,
+    "y_range": _interval,
+    "view_x": _interval,
+    "view_y": _interval,
+    "box": _box,
+    "regions": _regions,
+    "valid_from": _optional_number,
+}
+
+
+# ---------------------------------------------------------------------------- notebooks
+def notebooks_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The folder holding the figure notebooks: ``path`` if given, else the copy installed with
+    the package, else the repository's ``notebooks/`` beside the package source."""
+    here = Path(__file__).resolve().parent
+    candidates = (
+        [Path(path)] if path is not None else [here / "_notebooks", here.parent / "notebooks"]
+    )
+    for c in candidates:
+        if (c / next(iter(FIGURES.values()))).is_file():
+            return c
+    raise FileNotFoundError(
+        f"figure notebooks not found in {', '.join(map(str, candidates))}; pass --notebooks DIR "
+        f"(the repository's notebooks/ folder)."
+    )
+
+
+def declared_parameters(notebook: Path) -> dict[str, Any]:
+    """Parameters a notebook declares in its ``parameters`` cell, with their default values."""
+    import ast
+
+    import papermill
+
+    info = papermill.inspect_notebook(str(notebook))
+    return {name: ast.literal_eval(p["default"]) for name, p in info.items()}
+
+
+def check_parameters(
+    selected: Sequence[str], parameters: Mapping[str, Any], nb_dir: Path
+) -> dict[str, dict[str, Any]]:
+    """Validate names and values; return the parameters to pass to each selected notebook.
+
+    Raises :class:`ParameterError` naming the parameter (unknown, reserved or invalid).
+    """
+    declared = {name: declared_parameters(nb_dir / FIGURES[name]) for name in selected}
+    known = sorted({p for params in declared.values() for p in params} - set(RESERVED))
+    for name, value in parameters.items():
+        if name in RESERVED:
+            raise ParameterError(
+                f"parameter {name} is set by the runner; choose the folder with --out."
+            )
+        if name not in known:
+            raise ParameterError(
+                f"unknown parameter {name!r} for figure(s) {', '.join(selected)}; "
+                f"known parameters: {', '.join(known)}."
+            )
+        rule = RULES.get(name)
+        if rule is None:  # a notebook parameter without a rule is a bug of ours, not the user's
+            raise ParameterError(f"parameter {name} has no validation rule; add one to RULES.")
+        rule(name, value)
+    return {
+        fig: {k: v for k, v in parameters.items() if k in params}
+        for fig, params in declared.items()
+    }
+
+
+# ---------------------------------------------------------------------------- running
+@dataclass
+class RunSummary:
+    """What a run wrote, where, and how long each step took (seconds)."""
+
+    out_dir: Path
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    notebook_seconds: dict[str, float] = field(default_factory=dict)
+    export_seconds: float = 0.0
+    total_seconds: float = 0.0
+
+    def table(self) -> str:
+        """A plain-text summary, one line per figure."""
+        lines = [f"figures written to {self.out_dir}:"]
+        for name, paths in self.files.items():
+            sizes = ", ".join(f"{p.name} ({p.stat().st_size / 1024:.0f} kB)" for p in sorted(paths))
+            lines.append(f"  {name:<28} {self.notebook_seconds.get(name, 0):5.1f} s  {sizes}")
+        lines.append(
+            f"notebooks {sum(self.notebook_seconds.values()):.1f} s, export (HTML + PNG) "
+            f"{self.export_seconds:.1f} s, total {self.total_seconds:.1f} s"
+        )
+        return "\n".join(lines)
+
+
+#: Unix socket paths are limited to 107 bytes; leave room for the "-<port>" suffix.
+_MAX_SOCKET_PATH = 90
+
+
+def _kernel_manager_class(socket_dir: Path) -> type | None:
+    """Jupyter's kernel manager talking to the kernel over IPC sockets in ``socket_dir`` (one
+    per notebook) instead of TCP: nothing listens on the network, and ipykernel does not warn.
+    ``None`` (plain TCP) when the folder's path is too long for a Unix socket."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    if len(str(socket_dir / "kernel")) > _MAX_SOCKET_PATH:
+        return None
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(socket_dir / "kernel")
+
+    return IPCKernelManager
+
+
+def _execute(
+    name: str, notebook: Path, params: dict[str, Any], stage: Path, failed_dir: Path
+) -> float:
+    import papermill
+
+    executed = stage / "executed" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    # each kernel's sockets in a short private folder: two kernels must not meet, and a socket
+    # path must stay under 107 bytes (the run's own folder may be deep)
+    sockets = Path(tempfile.mkdtemp(prefix="nbk-"))
+    manager = _kernel_manager_class(sockets)
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters={**params, "output_dir": str(stage / "json")},
+            kernel_name="python3",
+            progress_bar=False,
+            # no cwd=: papermill would chdir the whole process, which races between threads
+            **({"kernel_manager_class": manager} if manager else {}),
+        )
+    except papermill.PapermillExecutionError as err:
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        kept = failed_dir / f"{name}.ipynb"
+        shutil.copyfile(executed, kept)
+        raise FigureRunError(
+            f"notebook {notebook.name} failed in cell {err.cell_index} (execution count "
+            f"{err.exec_count}): {err.ename}: {err.evalue}\nThe executed notebook with the error "
+            f"is kept at {kept}; no figure was written."
+        ) from None
+    finally:
+        # nbclient runs on the event loop that jupyter_core keeps for this thread and never
+        # closes; in a worker thread that loop (and its sockets) would leak: close it here
+        from jupyter_core.utils import ensure_event_loop
+
+        ensure_event_loop().close()
+        shutil.rmtree(sockets, ignore_errors=True)
+    if not (stage / "json" / f"{name}.json").is_file():
+        raise FigureRunError(f"notebook {notebook.name} ran but did not save {name}.json.")
+    return time.perf_counter() - start
+
+
+def run_figures(
+    out_dir: str | os.PathLike[str] = "build/figures",
+    only: Iterable[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    notebooks: str | os.PathLike[str] | None = None,
+    png: bool = True,
+    progress: bool = True,
+    jobs: int | None = None,
+) -> RunSummary:
+    """Run the figure notebooks and write ``NAME.json``, ``NAME.html`` and ``NAME.png`` for each.
+
+    Parameters
+    ----------
+    out_dir : folder for the figures (created; existing figures are replaced only when the whole
+        set succeeded)
+    only : figure names to regenerate (default: all of :data:`FIGURES`)
+    parameters : ``{name: value}`` passed to every selected notebook that declares ``name``
+    notebooks : folder of the notebooks (default: see :func:`notebooks_dir`)
+    png : also write PNGs (needs Chrome/Chromium)
+    progress : show a progress bar
+    jobs : notebooks run at once (default: 2, or 1 on a single core); each is mostly a kernel
+        start and imports, so two at a time nearly halves the wall time on 2 cores
+
+    Returns
+    -------
+    RunSummary
+    """
+    from tqdm.auto import tqdm
+
+    from neuronboundary.export import load_figure, write_figure_set
+
+    t0 = time.perf_counter()
+    selected = list(only) if only else list(FIGURES)
+    unknown = [n for n in selected if n not in FIGURES]
+    if unknown:
+        raise ParameterError(f"unknown figure(s) {unknown}; choose from: {', '.join(FIGURES)}.")
+    nb_dir = notebooks_dir(notebooks)
+    per_notebook = check_parameters(selected, dict(parameters or {}), nb_dir)
+    out = Path(out_dir).resolve()
+    summary = RunSummary(out_dir=out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}-run-", dir=out.parent) as tmp:
+        stage = Path(tmp)
+        workers = jobs or min(2, os.cpu_count() or 1)
+        with (
+            tqdm(
+                total=len(selected), desc="figure notebooks", unit="nb", disable=not progress
+            ) as bar,
+            ThreadPoolExecutor(max_workers=workers) as pool,
+        ):
+            futures = {
+                pool.submit(
+                    _execute,
+                    name,
+                    nb_dir / FIGURES[name],
+                    per_notebook[name],
+                    stage,
+                    out / "failed",
+                ): name
+                for name in selected
+            }
+            try:
+                for future in as_completed(futures):
+                    summary.notebook_seconds[futures[future]] = future.result()
+                    bar.set_postfix_str(futures[future])
+                    bar.update()
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        figures = {name: load_figure(stage / "json" / f"{name}.json") for name in selected}
+        t_export = time.perf_counter()
+        try:
+            files = write_figure_set(figures, out, png=png)
+            summary.files = {name: files[name] for name in selected}  # in the article's order
+        finally:
+            summary.export_seconds = time.perf_counter() - t_export
+    failed = out / "failed"
+    for name in selected:  # a success clears an earlier failure's leftovers
+        (failed / f"{name}.ipynb").unlink(missing_ok=True)
+    if failed.is_dir() and not any(failed.iterdir()):
+        failed.rmdir()
+    summary.total_seconds = time.perf_counter() - t0
+    return summary

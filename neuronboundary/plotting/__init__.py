@@ -1,0 +1,29 @@
+"""Plotly figures of many neurons at once. Each function takes a NeuronLayer (and inputs,
+windows, regions) and returns a ``plotly.graph_objects.Figure`` in the house style; nothing here
+writes files (see :mod:`neuronboundary.export`)."""
+
+from neuronboundary.plotting._style import (
+    NEGATIVE,
+    OKABE_ITO,
+    POSITIVE,
+    TEMPLATE,
+    neuron_hover,
+    use_renderer,
+)
+from neuronboundary.plotting.diagram import two_neurons_figure
+from neuronboundary.plotting.one_d import boundaries_1d_figure, guidelines_figure
+from neuronboundary.plotting.two_d import boundaries_2d_figure, planes_figure
+
+__all__ = [
+    "NEGATIVE",
+    "OKABE_ITO",
+    "POSITIVE",
+    "TEMPLATE",
+    "boundaries_1d_figure",
+    "boundaries_2d_figure",
+    "guidelines_figure",
+    "neuron_hover",
+    "planes_figure",
+    "two_neurons_figure",
+    "use_renderer",
+]

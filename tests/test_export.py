@@ -1,0 +1,83 @@
+"""Export: small HTML sharing one plotly.js, deterministic JSON/HTML, PNG through kaleido, atomicity."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import plotly.graph_objects as go
+import pytest
+
+from neuronboundary import NeuronLayer
+from neuronboundary import export as ex
+from neuronboundary.plotting import guidelines_figure
+
+HAS_BROWSER = any(shutil.which(b) for b in ex.BROWSERS)
+needs_browser = pytest.mark.skipif(
+    not HAS_BROWSER,
+    reason="no Chrome/Chromium on PATH (install Debian's `chromium`); CI installs it",
+)
+
+
+def fig() -> go.Figure:
+    return guidelines_figure(NeuronLayer.random(8, 1, seed=3), inputs=[0.3, 0.7])
+
+
+def test_html_is_small_shares_plotlyjs_and_is_deterministic(tmp_path):
+    a = ex.write_html(fig(), tmp_path / "a" / "f.html", div_id="f")
+    b = ex.write_html(fig(), tmp_path / "b" / "f.html", div_id="f")
+    assert a.read_bytes() == b.read_bytes()
+    text = a.read_text()
+    assert a.stat().st_size < 1_000_000
+    assert 'src="plotly.min.js"' in text
+    assert 'id="f"' in text
+    assert (tmp_path / "a" / "plotly.min.js").stat().st_size > 1_000_000  # the one shared copy
+
+
+def test_json_round_trip_and_determinism(tmp_path):
+    p = ex.save_figure_json(fig(), tmp_path, "f")
+    assert p.read_text() == ex.figure_json(fig())
+    again = ex.load_figure(p)
+    assert len(again.data) == len(fig().data)
+    assert json.loads(p.read_text())["layout"]["xaxis"]["title"]["text"] == "input x"
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "../x", 3])
+def test_bad_figure_names(tmp_path, name):
+    with pytest.raises(ValueError, match="figure name"):
+        ex.save_figure_json(fig(), tmp_path, name)
+
+
+def test_missing_browser_still_writes_html_and_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(ex.BrowserNotFoundError, match="apt-get install -y chromium"):
+        ex.write_figure_set({"f": fig()}, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "f.html",
+        "f.json",
+        "plotly.min.js",
+    ]
+
+
+def test_failed_set_leaves_previous_figures(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "f.json").write_text("previous")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(ex, "write_pngs", broken)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        ex.write_figure_set({"f": fig()}, out)
+    assert (out / "f.json").read_text() == "previous"
+    assert sorted(p.name for p in out.iterdir()) == ["f.json"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]  # stage cleaned
+
+
+@needs_browser
+def test_png_through_one_kaleido_session(tmp_path):
+    paths = ex.write_pngs({"a": fig(), "b": go.Figure(go.Scatter(x=[0, 1], y=[1, 0]))}, tmp_path)
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert p.stat().st_size > 5_000
