@@ -5,9 +5,22 @@ for many neurons at once, their guidelines, their input boundaries and the exact
 the input space into regions of constant sign pattern, and groups of neurons over the input.
 """
 
+from neuronboundary.activations import collect_activations, iter_activations
 from neuronboundary.arrangement import Arrangement2D, Region, arrangement_2d
+from neuronboundary.groups import (
+    GroupPartition1D,
+    GroupRule,
+    above,
+    group_partition_1d,
+    group_ranges,
+    positive,
+    rule,
+    top_k,
+)
 from neuronboundary.layer import Neuron, NeuronLayer, find_linear, linear_layer_names
 from neuronboundary.partition import Partition1D, crossing_points, partition_1d
+from neuronboundary.quantiles import QuantileThresholds, StreamingQuantiles, quantile_thresholds
+from neuronboundary.similarity import neuron_order, similarity
 from neuronboundary.slicing import (
     PCA,
     box_domain_along,
@@ -23,19 +36,34 @@ __version__ = "0.1.0"
 __all__ = [
     "PCA",
     "Arrangement2D",
+    "GroupPartition1D",
+    "GroupRule",
     "Neuron",
     "NeuronLayer",
     "Partition1D",
+    "QuantileThresholds",
     "Region",
+    "StreamingQuantiles",
+    "above",
     "arrangement_2d",
     "box_domain_along",
+    "collect_activations",
     "concept_vector",
     "crossing_points",
     "find_linear",
+    "group_partition_1d",
+    "group_ranges",
+    "iter_activations",
     "linear_layer_names",
+    "neuron_order",
     "partition_1d",
     "pca_directions",
+    "positive",
+    "quantile_thresholds",
+    "rule",
+    "similarity",
     "slice_1d",
     "slice_2d",
     "slice_2d_through",
+    "top_k",
 ]

@@ -30,7 +30,8 @@ __all__ = [
     "run_figures",
 ]
 
-#: Figure name -> notebook file (in the notebooks folder), in the article's order.
+#: Figure name -> the notebook (in the notebooks folder) that makes it: the article's six
+#: figures in its order, then the real trained model (one notebook, three figures).
 FIGURES: dict[str, str] = {
     "two_neurons": "two_neurons.ipynb",
     "decision_boundary": "decision_boundary.ipynb",
@@ -38,6 +39,9 @@ FIGURES: dict[str, str] = {
     "decision_boundary_1d_input": "decision_boundary_1d_input.ipynb",
     "decision_boundary_2d": "decision_boundary_2d.ipynb",
     "decision_boundary_2d_input": "decision_boundary_2d_input.ipynb",
+    "digits_groups_pca": "real_model_digits.ipynb",
+    "digits_groups_concept": "real_model_digits.ipynb",
+    "digits_similarity": "real_model_digits.ipynb",
 }
 
 #: Set by the runner, never by the user (use --out).
@@ -118,6 +122,16 @@ def _regions(name: str, v: Any) -> None:
             _interval(f"{name}[{key!r}]", rect)
 
 
+def _positive_number(name: str, v: Any) -> None:
+    if _number(name, v) <= 0:
+        raise ParameterError(f"parameter {name} must be a number > 0; got {v!r}.")
+
+
+def _unit_number(name: str, v: Any) -> None:
+    if not 0.0 <= _number(name, v) <= 1.0:
+        raise ParameterError(f"parameter {name} must be a number in [0, 1]; got {v!r}.")
+
+
 def _optional_number(name: str, v: Any) -> None:
     if v is not None:
         _number(name, v)
@@ -138,6 +152,12 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "box": _box,
     "regions": _regions,
     "valid_from": _optional_number,
+    "hidden": _integer(1, 4096),
+    "epochs": _integer(1, 100_000),
+    "lr": _positive_number,
+    "quantile": _unit_number,
+    "concept_positive": _integer(0, 9),
+    "concept_negative": _integer(0, 9),
 }
 
 
@@ -168,14 +188,20 @@ def declared_parameters(notebook: Path) -> dict[str, Any]:
     return {name: ast.literal_eval(p["default"]) for name, p in info.items()}
 
 
+def notebooks_for(selected: Sequence[str]) -> list[str]:
+    """The notebooks that make the selected figures, each once, in registry order."""
+    return list(dict.fromkeys(FIGURES[name] for name in selected))
+
+
 def check_parameters(
     selected: Sequence[str], parameters: Mapping[str, Any], nb_dir: Path
 ) -> dict[str, dict[str, Any]]:
-    """Validate names and values; return the parameters to pass to each selected notebook.
+    """Validate names and values; return the parameters to pass to each notebook to run
+    (keyed by notebook file name).
 
     Raises :class:`ParameterError` naming the parameter (unknown, reserved or invalid).
     """
-    declared = {name: declared_parameters(nb_dir / FIGURES[name]) for name in selected}
+    declared = {nb: declared_parameters(nb_dir / nb) for nb in notebooks_for(selected)}
     known = sorted({p for params in declared.values() for p in params} - set(RESERVED))
     for name, value in parameters.items():
         if name in RESERVED:
@@ -192,8 +218,7 @@ def check_parameters(
             raise ParameterError(f"parameter {name} has no validation rule; add one to RULES.")
         rule(name, value)
     return {
-        fig: {k: v for k, v in parameters.items() if k in params}
-        for fig, params in declared.items()
+        nb: {k: v for k, v in parameters.items() if k in params} for nb, params in declared.items()
     }
 
 
@@ -204,7 +229,7 @@ class RunSummary:
 
     out_dir: Path
     files: dict[str, list[Path]] = field(default_factory=dict)
-    notebook_seconds: dict[str, float] = field(default_factory=dict)
+    notebook_seconds: dict[str, float] = field(default_factory=dict)  # by notebook file
     export_seconds: float = 0.0
     total_seconds: float = 0.0
 
@@ -213,9 +238,10 @@ class RunSummary:
         lines = [f"figures written to {self.out_dir}:"]
         for name, paths in self.files.items():
             sizes = ", ".join(f"{p.name} ({p.stat().st_size / 1024:.0f} kB)" for p in sorted(paths))
-            lines.append(f"  {name:<28} {self.notebook_seconds.get(name, 0):5.1f} s  {sizes}")
+            lines.append(f"  {name:<28} {sizes}")
         lines.append(
-            f"notebooks {sum(self.notebook_seconds.values()):.1f} s, export (HTML + PNG) "
+            f"{len(self.notebook_seconds)} notebook(s) {sum(self.notebook_seconds.values()):.1f} s"
+            f" (run two at a time), export (HTML + PNG) "
             f"{self.export_seconds:.1f} s, total {self.total_seconds:.1f} s"
         )
         return "\n".join(lines)
@@ -247,12 +273,11 @@ def _kernel_manager_class(socket_dir: Path) -> type | None:
     return IPCKernelManager
 
 
-def _execute(
-    name: str, notebook: Path, params: dict[str, Any], stage: Path, failed_dir: Path
-) -> float:
+def _execute(notebook: Path, params: dict[str, Any], stage: Path, failed_dir: Path) -> float:
     import papermill
 
-    executed = stage / "executed" / f"{name}.ipynb"
+    name = notebook.stem
+    executed = stage / "executed" / notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     # each kernel's sockets in a short private folder: two kernels must not meet, and a socket
@@ -266,6 +291,9 @@ def _execute(
             parameters={**params, "output_dir": str(stage / "json")},
             kernel_name="python3",
             progress_bar=False,
+            # the kernel application's own log (not the cells') sometimes reports the SIGINT
+            # of a normal shutdown as an error; cell errors still arrive as messages and fail
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             # no cwd=: papermill would chdir the whole process, which races between threads
             **({"kernel_manager_class": manager} if manager else {}),
         )
@@ -285,8 +313,12 @@ def _execute(
 
         ensure_event_loop().close()
         shutil.rmtree(sockets, ignore_errors=True)
-    if not (stage / "json" / f"{name}.json").is_file():
-        raise FigureRunError(f"notebook {notebook.name} ran but did not save {name}.json.")
+    made = [f for f, nb in FIGURES.items() if nb == notebook.name]
+    missing = [f for f in made if not (stage / "json" / f"{f}.json").is_file()]
+    if missing:
+        raise FigureRunError(
+            f"notebook {notebook.name} ran but did not save {', '.join(missing)} (JSON)."
+        )
     return time.perf_counter() - start
 
 
@@ -337,20 +369,13 @@ def run_figures(
         workers = jobs or min(2, os.cpu_count() or 1)
         with (
             tqdm(
-                total=len(selected), desc="figure notebooks", unit="nb", disable=not progress
+                total=len(per_notebook), desc="figure notebooks", unit="nb", disable=not progress
             ) as bar,
             ThreadPoolExecutor(max_workers=workers) as pool,
         ):
             futures = {
-                pool.submit(
-                    _execute,
-                    name,
-                    nb_dir / FIGURES[name],
-                    per_notebook[name],
-                    stage,
-                    out / "failed",
-                ): name
-                for name in selected
+                pool.submit(_execute, nb_dir / nb, params, stage, out / "failed"): nb
+                for nb, params in per_notebook.items()
             }
             try:
                 for future in as_completed(futures):
@@ -369,8 +394,8 @@ def run_figures(
         finally:
             summary.export_seconds = time.perf_counter() - t_export
     failed = out / "failed"
-    for name in selected:  # a success clears an earlier failure's leftovers
-        (failed / f"{name}.ipynb").unlink(missing_ok=True)
+    for nb in per_notebook:  # a success clears an earlier failure's leftovers
+        (failed / nb).unlink(missing_ok=True)
     if failed.is_dir() and not any(failed.iterdir()):
         failed.rmdir()
     summary.total_seconds = time.perf_counter() - t0

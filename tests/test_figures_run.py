@@ -23,7 +23,10 @@ def trace_y(path, index=0):
 
 
 def test_every_notebook_parameter_has_a_rule_and_valid_defaults():
-    for name, notebook in FIGURES.items():
+    for (
+        name,
+        notebook,
+    ) in FIGURES.items():  # a notebook making several figures is checked per figure
         params = declared_parameters(notebooks_dir() / notebook)
         assert "output_dir" in params, name
         for p, default in params.items():
@@ -43,7 +46,9 @@ def test_notebooks_are_kept_without_outputs():
 
 def test_all_notebooks_run_with_small_parameters(tmp_path):
     out = tmp_path / "figs"
-    summary = run_figures(out, parameters={"n_neurons": 3}, png=HAS_BROWSER, progress=False)
+    summary = run_figures(
+        out, parameters={"n_neurons": 3, "epochs": 20}, png=HAS_BROWSER, progress=False
+    )
     assert list(summary.files) == list(FIGURES)
     for name in FIGURES:
         assert (out / f"{name}.html").stat().st_size < 1_000_000
@@ -118,7 +123,7 @@ def test_failing_notebook_names_cell_keeps_notebook_and_old_figures(tmp_path, ca
     assert code == 1
     assert "notebook decision_boundary.ipynb failed in cell" in err
     assert "RuntimeError: deliberate failure" in err
-    kept = out / "failed" / "decision_boundary.ipynb"
+    kept = out / "failed" / "decision_boundary.ipynb"  # named after the notebook
     assert "deliberate failure" in kept.read_text()
     assert (out / "decision_boundary.json").read_text() == "previous figure"
     assert not (out / "decision_boundary_1d.json").exists()  # no half-written set

@@ -11,6 +11,7 @@ from neuronboundary.plotting._style import (
     use_renderer,
 )
 from neuronboundary.plotting.diagram import two_neurons_figure
+from neuronboundary.plotting.groups import groups_figure, similarity_figure
 from neuronboundary.plotting.one_d import boundaries_1d_figure, guidelines_figure
 from neuronboundary.plotting.two_d import boundaries_2d_figure, planes_figure
 
@@ -21,9 +22,11 @@ __all__ = [
     "TEMPLATE",
     "boundaries_1d_figure",
     "boundaries_2d_figure",
+    "groups_figure",
     "guidelines_figure",
     "neuron_hover",
     "planes_figure",
+    "similarity_figure",
     "two_neurons_figure",
     "use_renderer",
 ]

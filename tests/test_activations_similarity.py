@@ -1,0 +1,97 @@
+"""Activation collection from real modules, and neuron similarity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from neuronboundary import (
+    NeuronLayer,
+    collect_activations,
+    iter_activations,
+    neuron_order,
+    similarity,
+)
+
+
+class Net(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU())
+        self.head = torch.nn.Linear(5, 3)
+        self.calls_after = 0
+
+    def forward(self, x):
+        h = self.body(x)
+        self.calls_after += 1  # counts forward passes that got past the body
+        return self.head(h)
+
+
+def test_collect_matches_the_layer_and_stops_early():
+    torch.manual_seed(0)
+    net = Net()
+    x = torch.randn(37, 6)
+    acts = collect_activations(net, "body.0", x, batch_size=10)
+    layer = NeuronLayer.from_module(net, "body.0")
+    np.testing.assert_allclose(acts.numpy(), layer(x.double().numpy()), rtol=1e-5, atol=1e-6)
+    assert net.calls_after == 0  # the forward pass stopped at the hooked layer
+    assert net.training  # the model's mode is restored
+    assert not net.body[0]._forward_hooks  # the hook is removed
+
+
+def test_dataloader_batches_with_targets_and_grad_off():
+    net = Net()
+    ds = torch.utils.data.TensorDataset(torch.randn(20, 6), torch.zeros(20))
+    loader = torch.utils.data.DataLoader(ds, batch_size=8)
+    batches = list(iter_activations(net, "head", loader))
+    assert [b.shape[0] for b in batches] == [8, 8, 4]
+    assert not any(b.requires_grad for b in batches)
+
+
+def test_activation_errors():
+    net = Net()
+    with pytest.raises(LookupError, match=r"'body\.0', 'head'"):
+        collect_activations(net, "tail", torch.zeros(2, 6))
+    with pytest.raises(TypeError, match=r"not a torch\.nn\.Linear"):
+        collect_activations(net, "body.1", torch.zeros(2, 6))
+    with pytest.raises(ValueError, match="batch_size"):
+        collect_activations(net, "head", torch.zeros(2, 6), batch_size=0)
+    with pytest.raises(ValueError, match="yielded no batch"):
+        collect_activations(net, "head", [])
+
+
+@given(
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(1, 8), st.integers(1, 4)), elements=st.floats(-5, 5)
+    ),
+    st.sampled_from(["weight", "bias", "both"]),
+)
+def test_similarity_is_symmetric_bounded_with_unit_diagonal(w, mode):
+    layer = NeuronLayer(w, np.linspace(-1, 1, w.shape[0]))
+    s = similarity(layer, mode)
+    assert s.shape == (w.shape[0],) * 2
+    np.testing.assert_allclose(s, s.T)
+    np.testing.assert_array_equal(np.diag(s), 1.0)
+    assert np.all(s <= 1.0 + 1e-12)
+    assert np.all(s >= (-1.0 if mode != "bias" else 0.0) - 1e-12)
+    order = neuron_order(s)
+    assert sorted(order.tolist()) == list(range(w.shape[0]))
+
+
+def test_similarity_modes_mean_what_they_say():
+    layer = NeuronLayer([[1.0, 0.0], [3.0, 0.0], [-1.0, 0.0], [0.0, 0.0]], [1.0, 3.0, 0.0, 2.0])
+    weight, bias, both = (similarity(layer, m) for m in ("weight", "bias", "both"))
+    assert weight[0, 1] == pytest.approx(1.0)  # parallel, same side
+    assert weight[0, 2] == pytest.approx(-1.0)  # parallel, opposite sides
+    assert weight[0, 3] == 0.0  # constant neuron has no direction
+    assert bias[0, 1] == pytest.approx(1.0)  # same boundary x = -1 at different scales
+    assert both[0, 1] == pytest.approx(1.0)  # the same guideline up to scale
+    assert both[0, 2] < 1.0
+    with pytest.raises(ValueError, match="mode must be one of"):
+        similarity(layer, "cosine")
+    with pytest.raises(ValueError, match="symmetric"):
+        neuron_order(np.array([[1.0, 0.2], [0.1, 1.0]]))
