@@ -53,6 +53,21 @@ def bench(session: nox.Session) -> None:
         session.run("python", script)
 
 
+@nox.session(default=True)
+def regression(session: nox.Session) -> None:
+    """Regenerate every figure and compare data and PNGs with tests/baselines (fails on any
+    difference or missing baseline; prints the versions that produced the baselines)."""
+    install(session, "regression")
+    session.run("neuronboundary", "regression", *session.posargs)
+
+
+@nox.session(default=False)
+def regenerate(session: nox.Session) -> None:
+    """Rewrite tests/baselines from a fresh run: the only way baselines change."""
+    install(session, "regression")
+    session.run("neuronboundary", "regression", "--update", *session.posargs)
+
+
 @nox.session(default=False)
 def figures(session: nox.Session) -> None:
     """Regenerate every figure of the article into build/figures (HTML, PNG, JSON).

@@ -51,7 +51,45 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--notebooks", help="folder of the figure notebooks (default: the package's)")
     fig.add_argument("--no-png", action="store_true", help="skip PNG export (no browser needed)")
     fig.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    reg = sub.add_parser(
+        "regression",
+        help="regenerate every figure and compare it with the committed baselines",
+        description="Regenerate the figures (same path as `figures`) and compare their data and "
+        "PNGs with the baselines. A missing baseline fails; --update rewrites them (explicitly only).",
+    )
+    reg.add_argument(
+        "--baselines", default="tests/baselines", help="baseline folder (default: tests/baselines)"
+    )
+    reg.add_argument("--out", default="build/regression", help="where figures and diff images go")
+    reg.add_argument(
+        "--only", nargs="+", metavar="NAME", choices=list(FIGURES), help="figures to check"
+    )
+    reg.add_argument("--notebooks", help="folder of the figure notebooks (default: the package's)")
+    reg.add_argument("--update", action="store_true", help="rewrite the baselines from this run")
     return parser
+
+
+def _regression(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from neuronboundary import regression
+    from neuronboundary.figures import FIGURES, run_figures
+
+    names = args.only or list(FIGURES)
+    out = Path(args.out)
+    figures = out / "figures"
+    run_figures(figures, names, notebooks=args.notebooks, png=True, progress=False)
+    baselines = Path(args.baselines)
+    if args.update:
+        written = regression.update(figures, baselines, names)
+        print(
+            f"baselines rewritten: {len(written)} files in {baselines} (versions.json records the environment)"
+        )
+        return 0
+    report, recorded, now = regression.check(figures, baselines, names, out / "diff")
+    print(report.text(recorded, now))
+    return 0 if report.ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from neuronboundary.figures import FigureRunError, ParameterError, run_figures
 
     args = build_parser().parse_args(argv)
+    if args.command == "regression":
+        try:
+            return _regression(args)
+        except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
     params: dict[str, Any] = {}
     for name, text in args.parameter:
         if name in params:
