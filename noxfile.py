@@ -44,6 +44,26 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+@nox.session(default=True)
+def docs(session: nox.Session) -> None:
+    """Build the docs site into build/docs/html (warnings are errors, notebooks executed with a
+    cache), then open every page in headless Chromium (figures draw, no console error, no
+    network, links resolve). Arguments go to sphinx-build."""
+    install(session, "docs", "test")
+    session.run(
+        "sphinx-build",
+        "-n",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "docs",
+        "build/docs/html",
+        *session.posargs,
+    )
+    session.run("pytest", "-m", "docs", "tests/test_docs_site.py")
+
+
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks in benchmarks/ and print their tables (not timed tests)."""

@@ -66,11 +66,16 @@ class Region:
     Attributes
     ----------
     index : int
-    vertices : numpy.ndarray, shape (k, 2), counter-clockwise, k >= 3
-    signs : numpy.ndarray of int8, shape (m,)
-        Sign of every neuron inside the region (0 only for neurons that are zero everywhere).
+        Position in ``Arrangement2D.regions``.
+    vertices : numpy.ndarray
+        Shape (k, 2), counter-clockwise, k >= 3.
+    signs : numpy.ndarray
+        Shape (m,), int8: the sign of every neuron inside the region (0 only for neurons that
+        are zero everywhere).
     area : float
-    point : numpy.ndarray, shape (2,), strictly inside (the mean of the vertices)
+        Area of the polygon.
+    point : numpy.ndarray
+        Shape (2,), a point strictly inside (the mean of the vertices).
     """
 
     index: int
@@ -108,20 +113,34 @@ class Arrangement2D:
 
     Attributes
     ----------
-    layer : NeuronLayer (m, 2)
-    box : ((x1_lo, x1_hi), (x2_lo, x2_hi))
-    vertex_offsets : (R + 1,) int64, region r's polygon is
-        ``polygon_vertices[vertex_offsets[r]:vertex_offsets[r + 1]]``
-    polygon_vertices : (sum k, 2) float64, counter-clockwise per region
-    areas : (R,) float64
-    points : (R, 2) float64, one point strictly inside each region
-    adjacency : (E, 2) int64, pairs ``(r, s)`` with ``r < s`` of regions sharing an edge
-    adjacency_line : (E,) int64, the geometric line of that edge (see :meth:`separating`)
-    line_offsets, line_neurons : CSR map from geometric line to its neurons (sorted);
-        lines 0-3 are the box edges (x1 = lo, x1 = hi, x2 = lo, x2 = hi)
-    n_crossing_lines : int, geometric boundary lines that cut the box interior
-    vertices : (V, 2) float64, every vertex of the arrangement (box corners included)
-    vertex_multiplicity : (V,) int64, lines through each vertex (box edges count)
+    layer : NeuronLayer
+        The layer, shape (m, 2).
+    box : tuple
+        ``((x1_lo, x1_hi), (x2_lo, x2_hi))``.
+    vertex_offsets : numpy.ndarray
+        Shape (R + 1,), int64; region r's polygon is
+        ``polygon_vertices[vertex_offsets[r]:vertex_offsets[r + 1]]``.
+    polygon_vertices : numpy.ndarray
+        Shape (sum of polygon sizes, 2), float64, counter-clockwise per region.
+    areas : numpy.ndarray
+        Shape (R,), float64.
+    points : numpy.ndarray
+        Shape (R, 2), float64, one point strictly inside each region.
+    adjacency : numpy.ndarray
+        Shape (E, 2), int64, pairs ``(r, s)`` with ``r < s`` of regions sharing an edge.
+    adjacency_line : numpy.ndarray
+        Shape (E,), int64, the geometric line of that edge (see :meth:`separating`).
+    line_offsets : numpy.ndarray
+        With ``line_neurons``, a CSR map from geometric line to its neurons (sorted);
+        lines 0-3 are the box edges (x1 = lo, x1 = hi, x2 = lo, x2 = hi).
+    line_neurons : numpy.ndarray
+        See ``line_offsets``.
+    n_crossing_lines : int
+        Geometric boundary lines that cut the box interior.
+    vertices : numpy.ndarray
+        Shape (V, 2), float64, every vertex of the arrangement (box corners included).
+    vertex_multiplicity : numpy.ndarray
+        Shape (V,), int64, lines through each vertex (box edges count).
     """
 
     layer: NeuronLayer

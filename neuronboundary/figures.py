@@ -30,8 +30,8 @@ __all__ = [
     "run_figures",
 ]
 
-#: Figure name -> the notebook (in the notebooks folder) that makes it: the article's six
-#: figures in its order, then the real trained model (one notebook, three figures).
+#: Which notebook (in the notebooks folder) makes each figure. The article's six figures come
+#: first, in its order, then the real trained model (one notebook, three figures).
 FIGURES: dict[str, str] = {
     "two_neurons": "two_neurons.ipynb",
     "decision_boundary": "decision_boundary.ipynb",

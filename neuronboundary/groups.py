@@ -44,10 +44,13 @@ class GroupPartition1D:
 
     Attributes
     ----------
-    breakpoints : (k + 1,) sorted, interval ends included
-    thresholds : (m,) the per-neuron thresholds t_n
-    partition : the sign partition of ``y - t`` (its ``flips(i)`` are the neurons changing at
-        breakpoint i)
+    breakpoints : numpy.ndarray
+        Shape (k + 1,), sorted, the interval's ends included.
+    thresholds : numpy.ndarray
+        Shape (m,), the per-neuron thresholds ``t_n``.
+    partition : Partition1D
+        The sign partition of ``y - t``; its ``flips(i)`` are the neurons changing at
+        breakpoint i.
     """
 
     breakpoints: np.ndarray

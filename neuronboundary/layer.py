@@ -31,7 +31,7 @@ class Neuron:
 
     @property
     def is_constant(self) -> bool:
-        """True when every weight is zero: the output is ``bias`` everywhere, no boundary."""
+        """Whether every weight is zero (then the output is ``bias`` everywhere, no boundary)."""
         return not np.any(self.weight)
 
 
@@ -269,12 +269,13 @@ class NeuronLayer:
     # ------------------------------------------------------------------ per-neuron geometry
     @property
     def is_constant(self) -> np.ndarray:
-        """Boolean (m,): neurons whose weights are all zero (output = bias everywhere, no boundary)."""
+        """Which neurons have all weights zero, a boolean array (m,); such a neuron outputs its
+        bias everywhere and has no boundary."""
         return ~np.any(self._weight != 0.0, axis=1)
 
     @property
     def boundary_points(self) -> np.ndarray:
-        """1-D input only: each neuron's input boundary ``-b / w``, shape (m,).
+        """Each neuron's input boundary ``-b / w``, shape (m,), for a 1-D input only.
 
         NaN for a constant neuron (w = 0): it has no boundary (its sign is ``sign(b)`` everywhere).
         """
@@ -287,8 +288,10 @@ class NeuronLayer:
 
     @property
     def slope_signs(self) -> np.ndarray:
-        """1-D input only: int8 (m,) sign of each weight. +1: positive right of the boundary,
-        -1: positive left of it, 0: constant neuron."""
+        """The sign of each weight, int8 (m,), for a 1-D input only.
+
+        +1 means positive right of the boundary, -1 positive left of it, 0 a constant neuron.
+        """
         self._require_1d("slope_signs")
         return np.sign(self._weight[:, 0]).astype(np.int8)
 

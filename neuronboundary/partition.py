@@ -47,18 +47,18 @@ class Partition1D:
 
     Attributes
     ----------
-    breakpoints : numpy.ndarray, shape (k + 1,)
-        Sorted, strictly increasing; ``breakpoints[0] = lo``, ``breakpoints[-1] = hi``.
+    breakpoints : numpy.ndarray
+        Shape (k + 1,), sorted, strictly increasing; ``breakpoints[0] = lo``, ``breakpoints[-1] = hi``.
         Sub-interval ``j`` is ``(breakpoints[j], breakpoints[j + 1])``.
-    first_signs : numpy.ndarray of int8, shape (m,)
-        Sign pattern of sub-interval 0.
-    flip_at : numpy.ndarray of int64, shape (m,)
-        For each neuron, the index ``i`` (1 <= i < k + 1) of the breakpoint where it changes
+    first_signs : numpy.ndarray
+        Shape (m,), int8: the sign pattern of sub-interval 0.
+    flip_at : numpy.ndarray
+        Shape (m,), int64: for each neuron, the index ``i`` (1 <= i < k + 1) of the breakpoint where it changes
         sign, or ``-1`` if it keeps its sign over the whole interval.
-    flip_order : numpy.ndarray of int64, shape (f,)
-        The f neurons that flip, ordered by breakpoint (ties by neuron index).
-    flip_offsets : numpy.ndarray of int64, shape (k,)
-        ``flip_order[flip_offsets[i - 1]:flip_offsets[i]]`` flip at ``breakpoints[i]``
+    flip_order : numpy.ndarray
+        Shape (f,), int64: the f neurons that flip, ordered by breakpoint (ties by neuron index).
+    flip_offsets : numpy.ndarray
+        Shape (k,), int64: ``flip_order[flip_offsets[i - 1]:flip_offsets[i]]`` flip at ``breakpoints[i]``
         (``flip_offsets[0] = 0``). Use :meth:`flips` to read them.
     layer : NeuronLayer
         The (1-D) layer that was partitioned.

@@ -26,12 +26,17 @@ class QuantileThresholds:
 
     Attributes
     ----------
-    values : (m,) the quantile of each neuron's activations
-    q : the quantile level in [0, 1]
-    n : number of activations per neuron
-    exact : True when computed exactly (numpy's linear interpolation)
-    max_rank_error : for a sketch, a bound on ``|F_n(values) - q|`` where F_n is each neuron's
-        empirical distribution function (0 when exact)
+    values : numpy.ndarray
+        Shape (m,), the quantile of each neuron's activations.
+    q : float
+        The quantile level in [0, 1].
+    n : int
+        Number of activations per neuron.
+    exact : bool
+        True when computed exactly (numpy's linear interpolation).
+    max_rank_error : float
+        For a sketch, a bound on ``|F_n(values) - q|`` where ``F_n`` is each neuron's
+        empirical distribution function; 0 when exact.
     """
 
     values: np.ndarray
@@ -172,12 +177,17 @@ def quantile_thresholds(
 
     Parameters
     ----------
-    activations : array or tensor (n, m), or an iterable of (b, m) batches (e.g. from
-        :func:`~neuronboundary.iter_activations`)
-    q : quantile level in [0, 1] (the article uses 0.75, the top quartile, and 0.95)
-    max_bytes : data up to this size (as float64) is kept and quantiled exactly
-    k : sketch buffer rows used past ``max_bytes`` (rank error about ``levels / (2k)``)
-    progress : show a progress bar over batches
+    activations : array-like
+        An (n, m) array or tensor, or an iterable of (b, m) batches (e.g. from
+        :func:`~neuronboundary.iter_activations`).
+    q : float
+        Quantile level in [0, 1]; the article uses 0.75 (the top quartile) and 0.95.
+    max_bytes : int
+        Data up to this size (as float64) is kept and its quantile computed exactly.
+    k : int
+        Sketch buffer rows used past ``max_bytes``; rank error about ``levels / (2k)``.
+    progress : bool
+        Show a progress bar over batches.
 
     Returns
     -------

@@ -161,11 +161,15 @@ class PCA:
 
     Attributes
     ----------
-    mean : (d,) column means that were subtracted
-    directions : (k, d) unit right singular vectors, strongest first, sign fixed so that the
-        largest-magnitude entry of each is positive (deterministic across runs)
-    singular_values : (k,)
-    explained_variance_ratio : (k,)
+    mean : numpy.ndarray
+        Shape (d,), the column means that were subtracted.
+    directions : numpy.ndarray
+        Shape (k, d), unit right singular vectors, strongest first; each has its
+        largest-magnitude entry positive (deterministic across runs).
+    singular_values : numpy.ndarray
+        Shape (k,).
+    explained_variance_ratio : numpy.ndarray
+        Shape (k,), share of the total variance along each direction.
     """
 
     mean: np.ndarray

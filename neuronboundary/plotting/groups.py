@@ -84,7 +84,8 @@ def groups_figure(
 def similarity_figure(
     sim: np.ndarray, order: Sequence[int] | None = None, *, mode: str = "", title: str | None = None
 ) -> go.Figure:
-    """Heatmap of a neuron similarity matrix, neurons in ``order`` (e.g. :func:`neuron_order`).
+    """Heatmap of a neuron similarity matrix, neurons in ``order`` (e.g. from
+    :func:`~neuronboundary.neuron_order`).
 
     >>> from neuronboundary import NeuronLayer, similarity
     >>> similarity_figure(similarity(NeuronLayer.random(4, 2, seed=0), "weight")).data[0].zmin
