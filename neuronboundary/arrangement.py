@@ -32,7 +32,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from neuronboundary._validate import as_float_array, check_finite
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["Arrangement2D", "Region", "arrangement_2d", "read_box"]
 
@@ -463,14 +463,7 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
     >>> arr.transition(arr.locate([[0.5, 0.5]])[0], arr.locate([[-0.5, -0.5]])[0])
     array([0, 1, 2])
     """
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
-    if layer.in_dim != 2:
-        raise ValueError(
-            f"arrangement_2d needs a layer over a 2-D input; this layer has in_dim={layer.in_dim}. "
-            f"Use slice_2d(layer, origin, u, v) to view it on a plane"
-            + (", or partition_1d for a 1-D input." if layer.in_dim == 1 else ".")
-        )
+    check_layer(layer, "arrangement_2d", in_dim=2)
     bx = read_box(box)
     if not (isinstance(tol, (float, int)) and 0 < tol < 1e-3):
         raise ValueError(f"tol must be a small positive number (default 1e-9); got {tol!r}.")

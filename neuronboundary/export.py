@@ -14,6 +14,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from neuronboundary.plotting._style import PLOTLY_CONFIG
+
 __all__ = [
     "BrowserNotFoundError",
     "decode_arrays",
@@ -139,7 +141,7 @@ def write_html(fig: go.Figure, path: str | os.PathLike[str], div_id: str) -> Pat
         include_plotlyjs=PLOTLYJS_NAME,
         full_html=True,
         div_id=div_id,
-        config={"displaylogo": False, "responsive": True},
+        config=PLOTLY_CONFIG,
         validate=False,
     )
     path.write_text(html, encoding="utf-8")

@@ -18,7 +18,7 @@ import numpy as np
 
 from neuronboundary._validate import as_float_array, check_finite
 from neuronboundary._validate import interval as read_interval
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 from neuronboundary.partition import DENSE_LIMIT, Partition1D, partition_1d
 
 __all__ = [
@@ -151,9 +151,7 @@ def group_partition_1d(
     >>> gp.entering(1), gp.leaving(3)
     (array([0]), array([1]))
     """
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
-    layer._require_1d("group_partition_1d")
+    check_layer(layer, "group_partition_1d", in_dim=1)
     t = _thresholds(thresholds, layer.n_neurons)
     shifted = NeuronLayer(layer.weight, layer.bias - t)
     part = partition_1d(shifted, interval, domain=domain)
@@ -274,7 +272,7 @@ def group_ranges(
             f"group rule {group_rule.name!r} has no exact sub-ranges; evaluate it at inputs with "
             f"rule.groups(layer, x) instead."
         )
-    layer._require_1d("group_ranges")
+    check_layer(layer, "group_ranges", in_dim=1)
     lo, hi = read_interval(interval)
     w, b = layer.weight[:, 0], layer.bias
     i, j = np.triu_indices(layer.n_neurons, k=1)

@@ -13,7 +13,7 @@ from neuronboundary._validate import as_float_array, check_finite
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Neuron", "NeuronLayer"]
+__all__ = ["Neuron", "NeuronLayer", "check_layer", "find_linear", "linear_layer_names"]
 
 
 @dataclass(frozen=True)
@@ -344,12 +344,31 @@ class NeuronLayer:
         return linear
 
     def _require_1d(self, what: str) -> None:
-        if self.in_dim != 1:
-            raise ValueError(
-                f"{what} needs a layer over a 1-D input; this layer has in_dim={self.in_dim}. "
-                f"Use slice_1d(layer, origin, direction) to view it along a line, or "
-                f"hyperplanes() for the boundaries in {self.in_dim}-D."
-            )
+        check_layer(self, what, in_dim=1)
+
+
+def check_layer(layer: Any, what: str, in_dim: int | None = None) -> NeuronLayer:
+    """Return ``layer`` if it is a NeuronLayer (over an ``in_dim``-D input, when given), else
+    raise an error that names ``what`` needed it and how to get there (slicing)."""
+    if not isinstance(layer, NeuronLayer):
+        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
+    if in_dim is None or layer.in_dim == in_dim:
+        return layer
+    if in_dim == 1:
+        fix = "Use slice_1d(layer, origin, direction) to view it along a line"
+        fix += (
+            f", or hyperplanes() for the boundaries in {layer.in_dim}-D."
+            if layer.in_dim > 1
+            else "."
+        )
+    elif in_dim == 2:
+        fix = "Use slice_2d(layer, origin, u, v) to view it on a plane"
+        fix += ", or partition_1d for a 1-D input." if layer.in_dim == 1 else "."
+    else:  # pragma: no cover - no tool needs another dimension
+        fix = ""
+    raise ValueError(
+        f"{what} needs a layer over a {in_dim}-D input; this layer has in_dim={layer.in_dim}. {fix}"
+    )
 
 
 def linear_layer_names(model: torch.nn.Module) -> list[str]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from neuronboundary._validate import as_float_array, check_finite
 from neuronboundary._validate import interval as read_interval
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["Partition1D", "crossing_points", "partition_1d"]
 
@@ -236,9 +236,7 @@ def partition_1d(layer: NeuronLayer, interval: Any, *, domain: Any = None) -> Pa
     >>> p.locate([-1.0, 0.5, 2.0])
     array([0, 1, 2])
     """
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
-    layer._require_1d("partition_1d")
+    check_layer(layer, "partition_1d", in_dim=1)
     lo, hi = read_interval(interval, "interval")
     if domain is not None:
         dlo, dhi = read_interval(domain, "domain", allow_infinite=True)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from neuronboundary.arrangement import read_box
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["boundary_segments", "box_polygon", "clip_halfplane"]
 
@@ -70,10 +70,7 @@ def boundary_segments(layer: NeuronLayer, box: Any) -> np.ndarray:
     array([[[0.5, 0. ],
             [0.5, 1. ]]])
     """
-    if layer.in_dim != 2:
-        raise ValueError(
-            f"boundary_segments needs a 2-D layer; got in_dim={layer.in_dim}. Use slice_2d first."
-        )
+    check_layer(layer, "boundary_segments", in_dim=2)
     (x0, x1), (y0, y1) = read_box(box)
     w, b = layer.weight, layer.bias
     m = layer.n_neurons

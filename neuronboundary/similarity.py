@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["MODES", "neuron_order", "similarity"]
 
@@ -53,8 +53,7 @@ def similarity(layer: NeuronLayer, mode: str = "both") -> np.ndarray:
            [0.5, 1. , 0.5],
            [1. , 0.5, 1. ]])
     """
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
+    check_layer(layer, "similarity")
     if mode == "weight":
         return _cosine(layer.weight)
     if mode == "both":

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from neuronboundary._validate import as_float_array, check_finite, finite_vector
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = [
     "PCA",
@@ -20,12 +20,6 @@ __all__ = [
     "slice_2d",
     "slice_2d_through",
 ]
-
-
-def _check_layer(layer: Any) -> NeuronLayer:
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
-    return layer
 
 
 def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
@@ -51,7 +45,7 @@ def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
     >>> line.weight.ravel(), line.bias
     (array([ 3., -1.]), array([0.5, 0. ]))
     """
-    layer = _check_layer(layer)
+    layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
     v = finite_vector(direction, "direction", d)
@@ -71,7 +65,7 @@ def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
     >>> plane.weight, plane.bias
     (array([[1., 3.]]), array([1.]))
     """
-    layer = _check_layer(layer)
+    layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
     a = finite_vector(u, "u", d)
@@ -95,7 +89,7 @@ def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
     >>> slice_2d_through(layer, [0, 0, 0], [1, 0, 0], [0, 1, 0]).weight
     array([[1., 1.]])
     """
-    layer = _check_layer(layer)
+    layer = check_layer(layer, "slicing")
     d = layer.in_dim
     pa = finite_vector(a, "a", d)
     pb = finite_vector(b, "b", d)

@@ -25,6 +25,8 @@ ZERO_SYMBOL = "circle-open"
 INPUT_SYMBOLS = ("cross-thin", "x-thin", "star-triangle-up", "diamond-tall")
 
 TEMPLATE = "neuronboundary"
+#: plotly.js options of every HTML figure (files and notebook outputs alike).
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 pio.templates[TEMPLATE] = go.layout.Template(
     layout=go.Layout(
@@ -107,7 +109,7 @@ class _HtmlDivRenderer(pio.base_renderers.MimetypeRenderer):
             include_plotlyjs=False,
             include_mathjax=False,
             full_html=False,
-            config={"displaylogo": False, "responsive": True},
+            config=PLOTLY_CONFIG,
             validate=False,
         )
         return {"text/html": html}

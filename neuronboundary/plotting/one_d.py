@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from neuronboundary._validate import finite_vector
 from neuronboundary._validate import interval as read_interval
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 from neuronboundary.partition import partition_1d
 from neuronboundary.plotting._style import (
     INPUT_SYMBOLS,
@@ -32,12 +32,6 @@ __all__ = ["boundaries_1d_figure", "guidelines_figure"]
 
 X_TITLE = "input x"
 Y_TITLE = "neuron output y = w·x + b (before activation)"
-
-
-def _require_1d(layer: NeuronLayer, fn: str) -> None:
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
-    layer._require_1d(fn)
 
 
 def _add_halfplanes(fig: go.Figure, y_lim: tuple[float, float]) -> None:
@@ -100,7 +94,7 @@ def guidelines_figure(
     >>> len(fig.data)  # 8 guidelines + 2 x (input marker + outputs)
     12
     """
-    _require_1d(layer, "guidelines_figure")
+    check_layer(layer, "guidelines_figure", in_dim=1)
     x_range = read_interval(x_range, "x_range")
     xs = finite_vector(inputs, "inputs") if len(inputs) else np.zeros(0)
     if view is None:
@@ -227,7 +221,7 @@ def boundaries_1d_figure(
     >>> sum(t.name == "neuron 0" for t in fig.data)  # guideline, boundary and two bands
     4
     """
-    _require_1d(layer, "boundaries_1d_figure")
+    check_layer(layer, "boundaries_1d_figure", in_dim=1)
     x_range = read_interval(x_range, "x_range")
     y_range = read_interval(y_range, "y_range")
     band = float(band) if band is not None else 0.04 * (x_range[1] - x_range[0])

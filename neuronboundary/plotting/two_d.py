@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from neuronboundary.arrangement import arrangement_2d, read_box
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.layer import NeuronLayer, check_layer
 from neuronboundary.plotting._style import (
     NEGATIVE,
     NEGATIVE_BAND,
@@ -26,16 +26,6 @@ __all__ = ["boundaries_2d_figure", "planes_figure"]
 
 X1_TITLE = "input x₁"
 X2_TITLE = "input x₂"
-
-
-def _require_2d(layer: NeuronLayer, fn: str) -> None:
-    if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
-    if layer.in_dim != 2:
-        raise ValueError(
-            f"{fn} needs a layer over a 2-D input; got in_dim={layer.in_dim}. "
-            f"Use slice_2d(layer, origin, u, v) to view it on a plane."
-        )
 
 
 def _fan(polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -68,7 +58,7 @@ def planes_figure(
     >>> fig.layout.scene.xaxis.title.text
     'input x₁'
     """
-    _require_2d(layer, "planes_figure")
+    check_layer(layer, "planes_figure", in_dim=2)
     bx = read_box(box)
     square = box_polygon(bx)
     fig = go.Figure()
@@ -181,7 +171,7 @@ def boundaries_2d_figure(
     >>> fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
     ('input x₁', 'input x₂')
     """
-    _require_2d(layer, "boundaries_2d_figure")
+    check_layer(layer, "boundaries_2d_figure", in_dim=2)
     bx = read_box(box)
     (x0, x1), (y0, y1) = bx
     width = float(band) if band is not None else 0.012 * float(np.hypot(x1 - x0, y1 - y0))
