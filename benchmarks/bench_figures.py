@@ -1,0 +1,46 @@
+"""Full regeneration of every figure through `neuronboundary figures`: wall time, and how much of
+it is the notebooks and how much the HTML + PNG export (one kaleido session for all PNGs).
+
+Run: ``nox -s bench`` (or ``python benchmarks/bench_figures.py``); needs Chromium for PNGs.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _table import print_table
+
+from neuronboundary.figures import FIGURES, run_figures
+
+
+def main() -> None:
+    rows = []
+    article = [n for n in FIGURES if not n.startswith("digits_")]
+    for label, names in (
+        ("the article's 6 figures", article),
+        (f"all {len(FIGURES)} figures", list(FIGURES)),
+    ):
+        with tempfile.TemporaryDirectory() as out:
+            s = run_figures(out, names, progress=False)
+        rows.append(
+            [
+                label,
+                len(s.notebook_seconds),
+                f"{s.total_seconds:.1f}",
+                f"{s.total_seconds - s.export_seconds:.1f}",
+                f"{s.export_seconds:.1f}",
+                f"{100 * s.export_seconds / s.total_seconds:.0f} %",
+            ]
+        )
+    print_table(
+        "figure regeneration (notebooks two at a time, then HTML + PNG; goal: article under 20 s)",
+        ["set", "notebooks", "total s", "notebooks s", "export s", "export share"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
