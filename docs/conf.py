@@ -24,7 +24,12 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
 ]  # no mathjax: the site has no formulas, and the site must not load scripts from a CDN
-exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    "jupyter_execute",
+    "**.ipynb_checkpoints",
+    "_generated_*.md",
+]  # included, not pages
 nitpicky = True
 nitpick_ignore_regex = [
     # third-party types named in signatures and docstrings
@@ -53,6 +58,8 @@ html_js_files = ["plotly.min.js"]  # every page's figures draw with this one loc
 html_theme_options = {
     "font_family": "DejaVu Sans, Arial, sans-serif",
     "head_font_family": "DejaVu Sans, Arial, sans-serif",
+    "page_width": "1280px",  # room for the figures
+    "sidebar_width": "230px",
 }
 html_show_sourcelink = False
 

@@ -104,8 +104,14 @@ class _HtmlDivRenderer(pio.base_renderers.MimetypeRenderer):
     MathJax script from a CDN). The docs site serves one plotly.min.js for every page."""
 
     def to_mimebundle(self, fig_dict: dict) -> dict:
+        # fill the page's column instead of a fixed width (file exports keep their width)
+        layout = fig_dict.setdefault("layout", {})
+        layout.pop("width", None)
+        layout.get("template", {}).get("layout", {}).pop("width", None)
+        layout["autosize"] = True
         html = pio.to_html(
             fig_dict,
+            default_width="100%",
             include_plotlyjs=False,
             include_mathjax=False,
             full_html=False,
