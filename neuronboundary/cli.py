@@ -122,10 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (FigureRunError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except BrowserNotFoundError as err:
+    except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(summary.table())

@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,6 @@ def write_figure_set(
     out_dir: str | os.PathLike[str],
     *,
     png: bool = True,
-    extra_files: Iterable[Path] = (),
 ) -> dict[str, list[Path]]:
     """Write ``NAME.json``, ``NAME.html`` (+ one shared plotly.min.js) and ``NAME.png`` for every
     figure, atomically: everything goes to a temporary folder beside ``out_dir`` first and is
@@ -206,8 +205,6 @@ def write_figure_set(
             _check_name(name)
             (stage / f"{name}.json").write_text(figure_json(fig), encoding="utf-8")
             write_html(fig, stage / f"{name}.html", div_id=name)
-        for extra in extra_files:
-            shutil.copy2(extra, stage / extra.name)
         if png:
             try:
                 write_pngs(figures, stage)

@@ -276,7 +276,6 @@ def _kernel_manager_class(socket_dir: Path) -> type | None:
 def _execute(notebook: Path, params: dict[str, Any], stage: Path, failed_dir: Path) -> float:
     import papermill
 
-    name = notebook.stem
     executed = stage / "executed" / notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -299,7 +298,7 @@ def _execute(notebook: Path, params: dict[str, Any], stage: Path, failed_dir: Pa
         )
     except papermill.PapermillExecutionError as err:
         failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = failed_dir / f"{name}.ipynb"
+        kept = failed_dir / notebook.name
         shutil.copyfile(executed, kept)
         raise FigureRunError(
             f"notebook {notebook.name} failed in cell {err.cell_index} (execution count "

@@ -250,8 +250,7 @@ def partition_1d(layer: NeuronLayer, interval: Any, *, domain: Any = None) -> Pa
     w = layer.weight[:, 0]
     b = layer.bias
     m = w.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        cross = -b / w + 0.0  # +-inf or nan where w == 0: never inside; "+ 0.0" turns -0 into 0
+    cross = layer.boundary_points  # NaN where w == 0: never inside, never <= lo
 
     inside = (cross > lo) & (cross < hi)
     idx = np.flatnonzero(inside)
