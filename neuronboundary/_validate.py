@@ -86,7 +86,7 @@ def interval(
 
 
 # ---------------------------------------------------------------- scalars and indices
-def _unwrap_scalar(value: Any) -> Any:
+def unwrap_scalar(value: Any) -> Any:
     """A 0-d torch tensor or numpy array as its numpy scalar; anything else unchanged."""
     if hasattr(value, "detach") and hasattr(value, "cpu") and getattr(value, "ndim", None) == 0:
         value = value.detach().cpu().numpy()
@@ -97,7 +97,7 @@ def _unwrap_scalar(value: Any) -> Any:
 
 def is_integer(value: Any) -> bool:
     """Whether ``value`` is one integer: int, numpy integer, 0-d integer array or tensor (no bool)."""
-    value = _unwrap_scalar(value)
+    value = unwrap_scalar(value)
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
@@ -109,12 +109,12 @@ def as_int(value: Any, name: str, low: int | None = None, high: int | None = Non
     """
     if not is_integer(value):
         hint = ""
-        scalar = _unwrap_scalar(value)
+        scalar = unwrap_scalar(value)
         real = isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_))
         if real and float(scalar).is_integer():
             hint = f" Pass int({name}) if {float(scalar):g} is meant."
         raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__}).{hint}")
-    result = int(_unwrap_scalar(value))
+    result = int(unwrap_scalar(value))
     if (low is not None and result < low) or (high is not None and result > high):
         if high is None:
             expected = f">= {low}"
@@ -136,7 +136,7 @@ def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> 
         raise TypeError(
             f"{name} must be an integer in [0, {size}); got {value!r} ({type(value).__name__})."
         )
-    index = int(_unwrap_scalar(value))
+    index = int(unwrap_scalar(value))
     low = -size if allow_negative else 0
     if not low <= index < size:
         negative = ", or negative to count from the end" if allow_negative else ""
@@ -146,7 +146,7 @@ def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> 
 
 def as_float(value: Any, name: str) -> float:
     """Read one finite real number (Python, numpy, 0-d array or tensor of any float/int dtype)."""
-    scalar = _unwrap_scalar(value)
+    scalar = unwrap_scalar(value)
     if isinstance(scalar, (bool, np.bool_)) or not isinstance(scalar, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__}).")
     result = float(scalar)

@@ -31,7 +31,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from neuronboundary._validate import as_float_array, check_finite
+from neuronboundary._validate import as_float, as_float_array, as_index, check_finite, is_integer
 from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["Arrangement2D", "Region", "arrangement_2d", "read_box"]
@@ -216,10 +216,18 @@ class Arrangement2D:
     def line_of(self, neuron: int) -> int:
         """Geometric line index carrying ``neuron`` (-1 for a constant neuron or one whose
         line misses the box interior)."""
+        neuron = as_index(neuron, "neuron", self.n_neurons)
         return int(self._neuron_line[neuron])
 
     def neurons_on_line(self, line: int) -> np.ndarray:
         """Neurons (sorted) whose boundary is geometric line ``line``."""
+        n_lines = self.line_offsets.shape[0] - 1
+        if is_integer(line) and int(line) < 0:
+            raise IndexError(
+                f"line must be an integer in [0, {n_lines}); got {int(line)}. (line_of gives -1 "
+                f"for a neuron on no line: constant, or whose boundary misses the box.)"
+            )
+        line = as_index(line, "line", n_lines)
         return self.line_neurons[self.line_offsets[line] : self.line_offsets[line + 1]]
 
     # ------------------------------------------------------------------ adjacency
@@ -294,7 +302,7 @@ class Arrangement2D:
         return [row.tobytes() for row in packed]
 
     def _pattern(self, item: Any, name: str) -> np.ndarray:
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        if is_integer(item):
             return self.signs_of(self._check_region(item))[0]
         pts = self._check_points(item, name)
         if pts.shape[0] != 1:
@@ -304,14 +312,7 @@ class Arrangement2D:
         return self.layer.signs(pts)[0]
 
     def _check_region(self, index: Any) -> int:
-        R = self.n_regions
-        if (
-            isinstance(index, bool)
-            or not isinstance(index, (int, np.integer))
-            or not -R <= index < R
-        ):
-            raise IndexError(f"region index must be an integer in [0, {R}); got {index!r}.")
-        return int(index) % R
+        return as_index(index, "region index", self.n_regions, allow_negative=True)
 
     def _check_points(self, x: Any, name: str = "x") -> np.ndarray:
         pts = self.layer.check_inputs(x, name)
@@ -465,7 +466,8 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
     """
     check_layer(layer, "arrangement_2d", in_dim=2)
     bx = read_box(box)
-    if not (isinstance(tol, (float, int)) and 0 < tol < 1e-3):
+    tol = as_float(tol, "tol")
+    if not 0 < tol < 1e-3:
         raise ValueError(f"tol must be a small positive number (default 1e-9); got {tol!r}.")
     (X0, X1), (Y0, Y1) = bx
     eps = float(tol) * float(np.hypot(X1 - X0, Y1 - Y0))

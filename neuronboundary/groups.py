@@ -173,6 +173,7 @@ class GroupRule:
         y = as_float_array(outputs, "outputs")
         if y.ndim != 2:
             raise ValueError(f"outputs must have shape (n, m); got shape {y.shape}.")
+        check_finite(y, "outputs")
         mask = np.asarray(self.fn(y))
         if mask.shape != y.shape or mask.dtype != bool:
             raise ValueError(
@@ -183,7 +184,7 @@ class GroupRule:
 
     def mask(self, layer: NeuronLayer, x: Any) -> np.ndarray:
         """Membership mask (n, m) at inputs ``x`` (shape (n, d))."""
-        return self(layer(x))
+        return self(check_layer(layer, "a group rule")(x))
 
     def groups(self, layer: NeuronLayer, x: Any) -> list[tuple[int, ...]]:
         """The group (sorted neuron indices) at each input."""

@@ -318,10 +318,13 @@ class NeuronLayer:
         >>> normals, offsets
         (array([[0.6, 0.8]]), array([2.]))
         """
-        norms = np.linalg.norm(self._weight, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            normals = self._weight / norms[:, None]
-            offsets = -self._bias / norms
+        scale = np.max(np.abs(self._weight), axis=1)  # scale rows first: |w| cannot overflow
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            scaled = self._weight / scale[:, None]
+            norms = np.linalg.norm(scaled, axis=1)
+            normals = scaled / norms[:, None]
+            offsets = -(self._bias / scale) / norms
+        norms = np.where(scale == 0.0, 0.0, norms)
         constant = norms == 0.0
         normals[constant] = np.nan
         offsets[constant] = np.nan

@@ -165,11 +165,7 @@ class Partition1D:
     def on_breakpoint(self, x: Any) -> np.ndarray:
         """Boolean mask: inputs that sit exactly on an interior breakpoint."""
         points = self._check_points(x)
-        inner = self.breakpoints[1:-1]
-        pos = np.searchsorted(inner, points)
-        hit = pos < inner.shape[0]
-        hit[hit] = inner[pos[hit]] == points[hit]
-        return hit
+        return np.isin(points, self.breakpoints[1:-1])  # exact equality, any shape of x
 
     def signs_at(self, x: Any) -> np.ndarray:
         """Exact sign pattern at each input, int8 array (n, m).
