@@ -27,8 +27,11 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
     try:
         raw = np.asarray(value)
         if raw.dtype.kind in "USc":
-            kind = "complex numbers" if raw.dtype.kind == "c" else "text"
-            raise TypeError(f"it holds {kind} (dtype {raw.dtype})")
+            if raw.dtype.kind == "c":
+                raise TypeError(
+                    f"it holds complex numbers (dtype {raw.dtype}); pass .real if that is meant"
+                )
+            raise TypeError(f"it holds text (dtype {raw.dtype}); convert it to numbers first")
         array = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise TypeError(
@@ -113,6 +116,8 @@ def as_int(value: Any, name: str, low: int | None = None, high: int | None = Non
         real = isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_))
         if real and float(scalar).is_integer():
             hint = f" Pass int({name}) if {float(scalar):g} is meant."
+        elif real and np.isfinite(float(scalar)):
+            hint = f" Pass a whole number, e.g. {name}={round(float(scalar))}."
         raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__}).{hint}")
     result = int(unwrap_scalar(value))
     if (low is not None and result < low) or (high is not None and result > high):
