@@ -33,7 +33,7 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
                 )
             raise TypeError(f"it holds text (dtype {raw.dtype}); convert it to numbers first")
         array = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RuntimeError) as err:  # RuntimeError: tensors inside a list
         raise TypeError(
             f"{name} must be numbers (a numpy array, torch tensor or sequence); "
             f"got {type(value).__name__}: {err}"

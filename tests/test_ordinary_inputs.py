@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import neuronboundary as nb
 from neuronboundary.polygons import clip_halfplane
@@ -277,3 +279,25 @@ def test_point_queries_on_scalars():
         assert part.on_breakpoint(x)
         assert int(part.locate(x)) == 2
         np.testing.assert_array_equal(part.signs_at(x), [[1, 1, 0]])
+
+
+# ---------------------------------------------------------------------------- property
+_f32 = st.floats(-1e6, 1e6, allow_nan=False, width=32)
+
+
+@settings(max_examples=40)
+@given(
+    weights=st.lists(_f32.filter(lambda w: w != 0), min_size=1, max_size=6),
+    data=st.data(),
+    kind=st.sampled_from(sorted(ARRAY_KINDS)),
+)
+def test_group_partition_is_the_same_for_every_kind(weights, data, kind):
+    """Any float32-representable layer and thresholds: every kind gives the plain-list answer."""
+    m = len(weights)
+    biases = data.draw(st.lists(_f32, min_size=m, max_size=m))
+    thresholds = data.draw(st.lists(_f32, min_size=m, max_size=m))
+    layer = nb.NeuronLayer(ARRAY_KINDS[kind](weights), ARRAY_KINDS[kind](biases))
+    assert layer == nb.NeuronLayer(weights, biases)
+    interval = (-2e6, 2e6)
+    got = nb.group_partition_1d(layer, interval, ARRAY_KINDS[kind](thresholds))
+    _same_groups(got, nb.group_partition_1d(layer, interval, thresholds))
