@@ -34,7 +34,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from neuronboundary._exact import affine_signs, det2_signs, det3_signs, line_signs
-from neuronboundary._validate import as_float_array, check_finite
+from neuronboundary._validate import as_float, as_float_array, as_index, check_finite, is_integer
 from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["Arrangement2D", "Region", "arrangement_2d", "read_box"]
@@ -219,10 +219,18 @@ class Arrangement2D:
     def line_of(self, neuron: int) -> int:
         """Geometric line index carrying ``neuron`` (-1 for a constant neuron or one whose
         line misses the box interior)."""
+        neuron = as_index(neuron, "neuron", self.n_neurons)
         return int(self._neuron_line[neuron])
 
     def neurons_on_line(self, line: int) -> np.ndarray:
         """Neurons (sorted) whose boundary is geometric line ``line``."""
+        n_lines = self.line_offsets.shape[0] - 1
+        if is_integer(line) and int(line) < 0:
+            raise IndexError(
+                f"line must be an integer in [0, {n_lines}); got {int(line)}. (line_of gives -1 "
+                f"for a neuron on no line: constant, or whose boundary misses the box.)"
+            )
+        line = as_index(line, "line", n_lines)
         return self.line_neurons[self.line_offsets[line] : self.line_offsets[line + 1]]
 
     # ------------------------------------------------------------------ adjacency
@@ -297,7 +305,7 @@ class Arrangement2D:
         return [row.tobytes() for row in packed]
 
     def _pattern(self, item: Any, name: str) -> np.ndarray:
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        if is_integer(item):
             return self.signs_of(self._check_region(item))[0]
         pts = self._check_points(item, name)
         if pts.shape[0] != 1:
@@ -307,14 +315,7 @@ class Arrangement2D:
         return self.layer.signs(pts)[0]
 
     def _check_region(self, index: Any) -> int:
-        R = self.n_regions
-        if (
-            isinstance(index, bool)
-            or not isinstance(index, (int, np.integer))
-            or not -R <= index < R
-        ):
-            raise IndexError(f"region index must be an integer in [0, {R}); got {index!r}.")
-        return int(index) % R
+        return as_index(index, "region index", self.n_regions, allow_negative=True)
 
     def _check_points(self, x: Any, name: str = "x") -> np.ndarray:
         pts = self.layer.check_inputs(x, name)
@@ -565,7 +566,12 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float | None = None) ->
     check_layer(layer, "arrangement_2d", in_dim=2)
     bx = read_box(box)
     if tol is not None:
-        tol = _read_tol(tol)
+        tol = as_float(tol, "tol")
+        if not 0 < tol < 1e-3:
+            raise ValueError(
+                f"tol must be None (exact, the default) or a small positive number such as "
+                f"1e-9 (merge crossings closer than tol x the box diagonal); got {tol!r}."
+            )
     (X0, X1), (Y0, Y1) = bx
 
     lines, line_offsets, line_neurons, _ = _geometric_lines(layer, bx)
@@ -859,13 +865,3 @@ def _exact_affine_sign(w: np.ndarray, b: float, point: list[Fraction]) -> int:
         (Fraction(float(wi)) * p for wi, p in zip(w, point, strict=True)), Fraction(0)
     )
     return (value > 0) - (value < 0)
-
-
-def _read_tol(tol: Any) -> float:
-    value = tol.item() if hasattr(tol, "item") and np.ndim(tol) == 0 else tol
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e-3:
-        raise ValueError(
-            f"tol must be None (exact, the default) or a small positive number such as 1e-9 "
-            f"(merge crossings closer than tol x the box diagonal); got {tol!r}."
-        )
-    return float(value)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._validate import as_float_array, check_finite
+from neuronboundary._validate import as_float_array, as_int, check_finite
 from neuronboundary._validate import interval as read_interval
 from neuronboundary.layer import NeuronLayer, check_layer
 
@@ -37,7 +37,11 @@ def crossing_points(layer: NeuronLayer) -> np.ndarray:
     """Where each neuron of a 1-D layer changes sign, ``-b / w``; NaN for constant neurons.
 
     Same as :attr:`NeuronLayer.boundary_points`; shape (m,).
+
+    >>> crossing_points(NeuronLayer([[2.0], [0.0]], [-1.0, 3.0]))
+    array([0.5, nan])
     """
+    check_layer(layer, "crossing_points", in_dim=1)
     return layer.boundary_points
 
 
@@ -99,8 +103,13 @@ class Partition1D:
     def flips(self, i: int) -> np.ndarray:
         """Neurons (sorted indices) that change sign at interior breakpoint ``i`` (1 <= i < k)."""
         k = self.n_intervals
+        i = as_int(i, "i")
         if not 1 <= i < k:
-            raise IndexError(f"interior breakpoints are numbered 1 to {k - 1}; got {i}.")
+            raise IndexError(
+                f"i must be an interior breakpoint, numbered 1 to {k - 1}; got {i}."
+                if k > 1
+                else f"i={i}: this partition has no interior breakpoint (one sub-interval)."
+            )
         return self.flip_order[self.flip_offsets[i - 1] : self.flip_offsets[i]]
 
     def rows(self, intervals: Any) -> np.ndarray:
@@ -156,11 +165,7 @@ class Partition1D:
     def on_breakpoint(self, x: Any) -> np.ndarray:
         """Boolean mask: inputs that sit exactly on an interior breakpoint."""
         points = self._check_points(x)
-        inner = self.breakpoints[1:-1]
-        pos = np.searchsorted(inner, points)
-        hit = pos < inner.shape[0]
-        hit[hit] = inner[pos[hit]] == points[hit]
-        return hit
+        return np.isin(points, self.breakpoints[1:-1])  # exact equality, any shape of x
 
     def signs_at(self, x: Any) -> np.ndarray:
         """Exact sign pattern at each input, int8 array (n, m).
