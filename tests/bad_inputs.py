@@ -3,14 +3,17 @@ the message says. ``tests/test_bad_inputs.py`` runs it; the docs render it with 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 import neuronboundary as nb
-from neuronboundary.figures import check_parameters, notebooks_dir
+from neuronboundary.figures import check_parameters, notebooks_dir, run_figures
 from neuronboundary.polygons import clip_halfplane
 
 
@@ -519,7 +522,59 @@ CASES = [
         ValueError,
         r"sim must be symmetric.*\(sim \+ sim.T\) / 2",
     ),
+    # --- branch trust-infra: the figures' output folder, checked before any notebook runs
+    Case(
+        "notebooks",
+        "--out under an existing file",
+        lambda: _run_figures_into(lambda d: _a_file(d) / "figs"),
+        ValueError,
+        r"out_dir \(--out\) .* lies under .*which is a file.*choose a folder path outside it",
+    ),
+    Case(
+        "notebooks",
+        "--out is an existing file",
+        lambda: _run_figures_into(_a_file),
+        ValueError,
+        r"out_dir \(--out\) .* is an existing file, not a folder; choose a folder path",
+    ),
+    Case(
+        "notebooks",
+        "--out in an unwritable place",
+        lambda: _run_figures_into(_unwritable),
+        ValueError,
+        r"out_dir \(--out\) .* cannot be written .*choose a folder you can write to",
+    ),
 ]
+
+
+def _a_file(folder: Path) -> Path:
+    path = folder / "a_file"
+    path.write_text("not a folder")
+    return path
+
+
+def _unwritable(folder: Path) -> Path:
+    """A folder this process cannot write in: read-only for a user; root writes anywhere on a
+    normal file system, so for root a folder in sysfs (Linux), where nobody can create one."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and Path("/sys/kernel").is_dir():
+        return Path("/sys/kernel/neuronboundary-figures")
+    locked = folder / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    return locked / "figs"
+
+
+def _run_figures_into(make_out: Callable[[Path], Path]) -> object:
+    """Run the figures into the folder ``make_out`` gives (inside a temporary folder): must
+    fail on the folder before any notebook runs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            return run_figures(
+                make_out(Path(tmp)), ["decision_boundary"], png=False, progress=False
+            )
+        finally:
+            for sub in Path(tmp).iterdir():
+                sub.chmod(0o700)
 
 
 def message(case: Case) -> str:
