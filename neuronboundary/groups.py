@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from neuronboundary._exact import affine_signs
 from neuronboundary._validate import (
     as_float_array,
     as_index,
@@ -23,9 +25,8 @@ from neuronboundary._validate import (
     check_finite,
     thresholds_vector,
 )
-from neuronboundary._validate import interval as read_interval
 from neuronboundary.layer import NeuronLayer, check_layer
-from neuronboundary.partition import DENSE_LIMIT, Partition1D, partition_1d
+from neuronboundary.partition import DENSE_LIMIT, Partition1D, _partition, read_domain_interval
 
 __all__ = [
     "GroupPartition1D",
@@ -42,77 +43,140 @@ __all__ = [
 # ====================================================================== exact sub-ranges
 @dataclass(frozen=True, eq=False)
 class GroupPartition1D:
-    """Exact sub-ranges of an interval on which the group ``{n : y_n(x) > t_n}`` is constant.
+    """Exact sub-ranges of an interval on which a group of neurons is constant.
 
-    Stores O(m): the first sub-range's group and, per breakpoint, the neurons entering and
-    leaving (a neuron's output crosses its threshold once at most). Built by
-    :func:`group_partition_1d`.
+    Built by :func:`group_partition_1d`. For a threshold rule (``{n : y_n(x) > t_n}``, which
+    covers :func:`positive` and :func:`above`) it stores O(m): the sign partition of
+    ``y - t``, each neuron crossing its threshold once at most. For :func:`top_k` (a neuron
+    may enter and leave several times) it stores one membership row per sub-range.
 
     Attributes
     ----------
     breakpoints : numpy.ndarray
-        Shape (k + 1,), sorted, the interval's ends included.
-    thresholds : numpy.ndarray
-        Shape (m,), the per-neuron thresholds ``t_n``.
-    partition : Partition1D
+        Shape (k + 1,), sorted, the interval's ends included (floats of exact crossings, as in
+        :class:`~neuronboundary.Partition1D`).
+    thresholds : numpy.ndarray or None
+        Shape (m,), the per-neuron thresholds ``t_n`` of a threshold rule; ``None`` for top-k.
+    partition : Partition1D or None
         The sign partition of ``y - t``; its ``flips(i)`` are the neurons changing at
-        breakpoint i.
+        breakpoint i. ``None`` for top-k.
+    rule : str
+        The rule's name: ``"threshold"`` for plain thresholds, ``"positive"``, ``"above"``,
+        ``"top-k"``.
     """
 
     breakpoints: np.ndarray
-    thresholds: np.ndarray
-    partition: Partition1D
+    thresholds: np.ndarray | None
+    partition: Partition1D | None
+    rule: str = "threshold"
+    member_rows: np.ndarray | None = None
+    breakpoint_pairs: np.ndarray | None = None
+    layer: NeuronLayer | None = None
 
     @property
     def n_ranges(self) -> int:
         """Number of sub-ranges k."""
         return self.breakpoints.shape[0] - 1
 
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons m."""
+        if self.partition is not None:
+            return self.partition.n_neurons
+        return self.member_rows.shape[1]
+
     def __len__(self) -> int:
         return self.n_ranges
 
     def __repr__(self) -> str:
         lo, hi = self.breakpoints[0], self.breakpoints[-1]
-        return f"GroupPartition1D(interval=({lo:g}, {hi:g}), n_ranges={self.n_ranges})"
+        return (
+            f"GroupPartition1D(rule={self.rule!r}, interval=({lo:g}, {hi:g}), "
+            f"n_ranges={self.n_ranges})"
+        )
 
     @property
     def first_group(self) -> tuple[int, ...]:
         """Group of sub-range 0 (sorted neuron indices)."""
-        return tuple(np.flatnonzero(self.partition.first_signs > 0).tolist())
+        return self.group(0)
+
+    def _row(self, j: int) -> np.ndarray:
+        if self.partition is None:
+            return self.member_rows[j]
+        return self.partition.rows([j])[0] > 0
 
     def group(self, j: int) -> tuple[int, ...]:
         """Group of sub-range ``j`` (sorted neuron indices), built in O(m)."""
         j = as_index(j, "j", self.n_ranges, allow_negative=True)
-        return tuple(np.flatnonzero(self.partition.rows([j])[0] > 0).tolist())
+        return tuple(np.flatnonzero(self._row(j)).tolist())
 
     @property
     def groups(self) -> list[tuple[int, ...]]:
         """Group of every sub-range, one sorted tuple each (materialised on demand)."""
-        if self.n_ranges * self.partition.n_neurons > DENSE_LIMIT:
+        if self.n_ranges * self.n_neurons > DENSE_LIMIT:
             raise MemoryError(
-                f"{self.n_ranges} sub-ranges x {self.partition.n_neurons} neurons is too many to "
+                f"{self.n_ranges} sub-ranges x {self.n_neurons} neurons is too many to "
                 f"materialise; use group(j), entering(i) and leaving(i)."
             )
-        members = self.partition.signs > 0
-        return [tuple(np.flatnonzero(row).tolist()) for row in members]
+        return [tuple(np.flatnonzero(row).tolist()) for row in self.membership()]
 
     def membership(self) -> np.ndarray:
         """Boolean (k, m): neuron n is in the group of sub-range j."""
+        if self.partition is None:
+            return self.member_rows.copy()
         return self.partition.signs > 0
 
     def entering(self, i: int) -> np.ndarray:
         """Neurons joining the group at interior breakpoint ``i`` (1 <= i < k)."""
+        i = self._check_breakpoint(i)
+        if self.partition is None:
+            return np.flatnonzero(self.member_rows[i] & ~self.member_rows[i - 1])
         flips = self.partition.flips(i)
         return flips[self.partition.rows([i])[0][flips] > 0]
 
     def leaving(self, i: int) -> np.ndarray:
         """Neurons leaving the group at interior breakpoint ``i`` (1 <= i < k)."""
+        i = self._check_breakpoint(i)
+        if self.partition is None:
+            return np.flatnonzero(~self.member_rows[i] & self.member_rows[i - 1])
         flips = self.partition.flips(i)
         return flips[self.partition.rows([i])[0][flips] < 0]
 
     def locate(self, x: Any) -> np.ndarray:
-        """Sub-range index of each input (same convention as :meth:`Partition1D.locate`)."""
-        return self.partition.locate(x)
+        """Sub-range index of each input (same convention as :meth:`Partition1D.locate`:
+        a point on a breakpoint belongs to the sub-range on its right; decided exactly)."""
+        if self.partition is not None:
+            return self.partition.locate(x)
+        points = as_float_array(x, "x")
+        check_finite(points, "x")
+        lo, hi = float(self.breakpoints[0]), float(self.breakpoints[-1])
+        if ((points < lo) | (points > hi)).any():
+            raise ValueError(
+                f"x must lie in the grouped interval [{lo:g}, {hi:g}]; partition a wider "
+                f"interval to locate other inputs."
+            )
+        flat = points.ravel()
+        j = np.minimum(np.searchsorted(self.breakpoints, flat, side="right") - 1, self.n_ranges - 1)
+        inner = self.breakpoints[1:-1]
+        if inner.size:
+            near = np.abs(flat[:, None] - inner[None, :]) <= 4 * 2.0**-53 * np.abs(inner) + 1e-300
+            w, b = self.layer.weight[:, 0], self.layer.bias
+            for n in np.flatnonzero(near.any(axis=1)):
+                xf = Fraction(float(flat[n]))
+                count = 0
+                for i, j_pair in enumerate(self.breakpoint_pairs):
+                    if _pair_crossing(w, b, *j_pair) <= xf:
+                        count = i + 1
+                j[n] = min(count, self.n_ranges - 1)
+        return j.reshape(points.shape)
+
+    def _check_breakpoint(self, i: Any) -> int:
+        i = as_int(i, "i")
+        if not 1 <= i < self.n_ranges:
+            raise IndexError(
+                f"interior breakpoints are numbered 1 to {self.n_ranges - 1}; got {i}."
+            )
+        return i
 
 
 def _thresholds(thresholds: Any, m: int) -> np.ndarray:
@@ -120,22 +184,36 @@ def _thresholds(thresholds: Any, m: int) -> np.ndarray:
 
 
 def group_partition_1d(
-    layer: NeuronLayer, interval: Any, thresholds: Any = 0.0, *, domain: Any = None
+    layer: NeuronLayer, interval: Any, group: Any = 0.0, *, domain: Any = None
 ) -> GroupPartition1D:
-    """Exact sub-ranges of ``interval`` on which the group ``{n : y_n(x) > thresholds_n}`` is constant.
-
-    The breakpoints are the threshold crossings ``(t_n - b_n) / w_n`` inside the interval, sorted
-    (ties and w = 0 as in :func:`~neuronboundary.partition_1d`, whose partition of ``y - t`` this
-    is). For a wide layer, view it along a direction first with
-    :func:`~neuronboundary.slice_1d`.
+    """Exact sub-ranges of ``interval`` on which a group of neurons is constant.
 
     Parameters
     ----------
     layer : NeuronLayer with in_dim == 1
+        For a wide layer, view it along a direction first with
+        :func:`~neuronboundary.slice_1d`.
     interval : (lo, hi)
-    thresholds : scalar or (m,), e.g. ``quantile_thresholds(acts, 0.75)`` for the article's G2
-        (use ``np.maximum(q, 0)`` to require positive too, as :func:`above` does)
-    domain : optional valid-input range, as in ``partition_1d``
+    group : GroupRule, scalar or array-like (m,)
+        A rule: :func:`positive` (G1), :func:`above` (the article's G2: positive and at or
+        above a per-neuron threshold such as ``quantile_thresholds(acts, 0.75)``) or
+        :func:`top_k`; or plain thresholds t, for the group ``{n : y_n(x) > t_n}`` (0: G1).
+    domain : optional valid-input range, as in :func:`~neuronboundary.partition_1d`
+
+    Returns
+    -------
+    GroupPartition1D
+        ``.breakpoints`` (k + 1,), ``.groups``, ``.entering(i)``, ``.leaving(i)``,
+        ``.locate(x)``.
+
+    Notes
+    -----
+    Exact for the float64 numbers given: thresholds are not folded into the biases (that
+    would round ``b - t``); the crossings ``(t_n - b_n) / w_n`` are ordered and located as in
+    :func:`~neuronboundary.partition_1d`. For top-k the candidate breakpoints are the pairwise
+    crossings of the guidelines, ordered exactly, and each sub-range's top k is ranked exactly
+    (ties between identical neurons go to the lower index). A custom :func:`rule` has no exact
+    form: evaluate it at inputs with ``rule.groups(layer, x)``.
 
     Examples
     --------
@@ -147,12 +225,146 @@ def group_partition_1d(
     [(1,), (0, 1), (0, 1, 2), (0, 2)]
     >>> gp.entering(1), gp.leaving(3)
     (array([0]), array([1]))
+    >>> group_partition_1d(layer, (-1.0, 2.0), above(0.5)).groups  # G2 with q = 0.5
+    [(1,), (0,), (0, 2)]
+    >>> gp = group_partition_1d(layer, (-1.0, 2.0), top_k(1))
+    >>> gp.breakpoints.tolist(), gp.groups
+    ([-1.0, 0.5, 1.0, 2.0], [(1,), (0,), (2,)])
     """
     check_layer(layer, "group_partition_1d", in_dim=1)
-    t = _thresholds(thresholds, layer.n_neurons)
-    shifted = NeuronLayer(layer.weight, layer.bias - t)
-    part = partition_1d(shifted, interval, domain=domain)
-    return GroupPartition1D(breakpoints=part.breakpoints, thresholds=t, partition=part)
+    lo, hi = read_domain_interval(interval, domain)
+    if isinstance(group, GroupRule):
+        if group.k is not None:
+            return _top_k_partition(layer, lo, hi, group.k, group.name)
+        if group.thresholds is None:
+            raise TypeError(
+                f"group rule {group.name!r} has no exact sub-ranges; evaluate it at inputs "
+                f"with rule.groups(layer, x), or use positive(), above(q) or top_k(k)."
+            )
+        t, name = _thresholds(group.thresholds, layer.n_neurons), group.name
+    elif callable(group):
+        raise TypeError(
+            f"group must be a GroupRule (positive(), above(q), top_k(k)) or thresholds; got "
+            f"{type(group).__name__}. A bare function has no exact sub-ranges: wrap it with "
+            f"rule(fn) and evaluate it at inputs."
+        )
+    else:
+        t, name = _thresholds(group, layer.n_neurons), "threshold"
+    part = _partition(layer, lo, hi, t)
+    return GroupPartition1D(
+        breakpoints=part.breakpoints, thresholds=t, partition=part, rule=name, layer=layer
+    )
+
+
+def _pair_crossing(w: np.ndarray, b: np.ndarray, i: int, j: int) -> Fraction:
+    """Where guidelines i and j cross, ``(b_j - b_i) / (w_i - w_j)``, exactly."""
+    return (Fraction(float(b[j])) - Fraction(float(b[i]))) / (
+        Fraction(float(w[i])) - Fraction(float(w[j]))
+    )
+
+
+def _exact_top(w: np.ndarray, b: np.ndarray, x: Fraction, k: int) -> np.ndarray:
+    values = [Fraction(float(wn)) * x + Fraction(float(bn)) for wn, bn in zip(w, b, strict=True)]
+    order = sorted(range(len(values)), key=lambda n: (-values[n], n))
+    row = np.zeros(len(values), dtype=bool)
+    row[order[:k]] = True
+    return row
+
+
+def _top_k_partition(
+    layer: NeuronLayer, lo: float, hi: float, k: int, name: str
+) -> GroupPartition1D:
+    """Exact top-k sub-ranges: candidates are the pairwise guideline crossings (O(m^2))."""
+    w, b = layer.weight[:, 0], layer.bias
+    m = w.shape[0]
+    if k > m:
+        raise ValueError(f"k={k} is larger than the number of neurons {m}.")
+    u = 2.0**-53
+    i, j = np.triu_indices(m, k=1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        c = (b[j] - b[i]) / (w[i] - w[j]) + 0.0
+        err = 4 * u * np.abs(c) + 1e-300
+    err[~np.isfinite(c)] = np.inf
+    keep = w[i] != w[j]
+    with np.errstate(invalid="ignore"):
+        sure_in = (c - err > lo) & (c + err < hi)
+        unsure = keep & ~sure_in & ~((c + err < lo) | (c - err > hi))
+    inside = keep & sure_in
+    for p in np.flatnonzero(unsure):
+        inside[p] = Fraction(lo) < _pair_crossing(w, b, i[p], j[p]) < Fraction(hi)
+    cand = np.flatnonzero(inside)
+    cand = cand[np.argsort(c[cand], kind="stable")]
+    cs, es = c[cand], err[cand]
+    # distinct exact crossing points, in exact order (clusters of overlapping bounds sorted
+    # exactly, equal values merged)
+    if cand.size:
+        upper = np.maximum.accumulate(cs + es)
+        lower = np.minimum.accumulate((cs - es)[::-1])[::-1]
+        certain = np.concatenate([[True], upper[:-1] < lower[1:]])
+    else:
+        certain = np.zeros(0, dtype=bool)
+    points, point_err, point_pair = [], [], []
+    starts = np.flatnonzero(certain)
+    ends = np.append(starts[1:], cand.size) if cand.size else starts
+    for s, e in zip(starts, ends, strict=True):
+        if e - s == 1:
+            points.append(
+                cs[s] if np.isfinite(cs[s]) else float(_pair_crossing(w, b, i[cand[s]], j[cand[s]]))
+            )
+            point_err.append(es[s] if np.isfinite(cs[s]) else 0.0)
+            point_pair.append((i[cand[s]], j[cand[s]]))
+            continue
+        exact = sorted({_pair_crossing(w, b, i[p], j[p]): (i[p], j[p]) for p in cand[s:e]}.items())
+        for value, pair in exact:
+            points.append(float(value))
+            point_err.append(0.0)
+            point_pair.append(pair)
+    edges = np.concatenate([[lo], np.array(points, dtype=np.float64), [hi]])
+    edge_err = np.concatenate([[0.0], np.array(point_err, dtype=np.float64), [0.0]])
+    # the top k inside each sub-range: at a float midpoint when it is certainly inside,
+    # ranked by the float filter; exactly otherwise
+    mids = 0.5 * (edges[:-1] + edges[1:])
+    mid_ok = (mids - edges[:-1] > edge_err[:-1]) & (edges[1:] - mids > edge_err[1:])
+    rows = np.zeros((mids.shape[0], m), dtype=bool)
+    exact_edges = [Fraction(lo)] + [None] * len(points) + [Fraction(hi)]
+
+    def edge_value(q: int) -> Fraction:
+        if exact_edges[q] is None:
+            exact_edges[q] = _pair_crossing(w, b, *point_pair[q - 1])
+        return exact_edges[q]
+
+    for s0 in range(0, mids.shape[0], 4096):
+        sl = slice(s0, s0 + 4096)
+        y = mids[sl, None] * w + b
+        bound = (np.abs(mids[sl, None] * w) + np.abs(b)) * (4 * u) + 1e-300
+        order = np.argsort(-y, axis=1, kind="stable")
+        ys = np.take_along_axis(y, order, axis=1)
+        bs = np.take_along_axis(bound, order, axis=1)
+        low_in = (ys[:, :k] - bs[:, :k]).min(axis=1)
+        high_out = (ys[:, k:] + bs[:, k:]).max(axis=1) if k < m else np.full(ys.shape[0], -np.inf)
+        block = np.zeros(y.shape, dtype=bool)
+        np.put_along_axis(block, order[:, :k], True, axis=1)
+        rows[sl] = block
+        for r in np.flatnonzero(~(low_in > high_out) | ~mid_ok[sl]) + s0:
+            exact_mid = (edge_value(r) + edge_value(r + 1)) / 2
+            x = Fraction(float(mids[r])) if mid_ok[r] else exact_mid
+            rows[r] = _exact_top(w, b, x, k)
+    change = np.concatenate([[True], np.any(rows[1:] != rows[:-1], axis=1)])
+    bp = np.concatenate([edges[:-1][change], [hi]])
+    pairs = (
+        np.array(point_pair, dtype=np.int64).reshape(-1, 2)[change[1:]]
+        if points
+        else np.zeros((0, 2), np.int64)
+    )
+    return GroupPartition1D(
+        breakpoints=bp,
+        thresholds=None,
+        partition=None,
+        rule=name,
+        member_rows=rows[change],
+        breakpoint_pairs=pairs,
+        layer=layer,
+    )
 
 
 # ====================================================================== rules
@@ -162,12 +374,16 @@ class GroupRule:
 
     Call it on outputs, or use :meth:`groups` / :meth:`mask` on a layer and inputs.
     ``thresholds`` is set for threshold rules (exact sub-ranges exist), ``k`` for top-k.
+    Named rules decide :meth:`mask` exactly from the layer (an input exactly on a threshold
+    gets the rule's own answer, whatever the rounding of ``y``); a custom rule sees float64
+    outputs.
     """
 
     name: str
     fn: Callable[[np.ndarray], np.ndarray]
     thresholds: np.ndarray | float | None = None
     k: int | None = None
+    exact: Callable[[NeuronLayer, np.ndarray], np.ndarray] | None = None
 
     def __call__(self, outputs: Any) -> np.ndarray:
         y = as_float_array(outputs, "outputs")
@@ -183,12 +399,25 @@ class GroupRule:
         return mask
 
     def mask(self, layer: NeuronLayer, x: Any) -> np.ndarray:
-        """Membership mask (n, m) at inputs ``x`` (shape (n, d))."""
-        return self(check_layer(layer, "a group rule")(x))
+        """Membership mask (n, m) at inputs ``x`` (shape (n, d)), exact for named rules."""
+        layer = check_layer(layer, "a group rule")
+        if self.exact is None:
+            return self(layer(x))
+        inputs = layer.check_inputs(x)
+        self.fn(np.zeros((0, layer.n_neurons)))  # the rule's own checks (widths, k)
+        return self.exact(layer, inputs)
 
     def groups(self, layer: NeuronLayer, x: Any) -> list[tuple[int, ...]]:
         """The group (sorted neuron indices) at each input."""
         return [tuple(np.flatnonzero(row).tolist()) for row in self.mask(layer, x)]
+
+
+def _signs_minus(layer: NeuronLayer, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Exact ``sign(W x + b - t)``: the threshold as one more exact term, never rounded."""
+    weight = np.column_stack([layer.weight, layer.bias])
+    return affine_signs(
+        weight, -np.broadcast_to(t, layer.bias.shape), np.column_stack([x, np.ones(x.shape[0])])
+    )
 
 
 def positive() -> GroupRule:
@@ -197,12 +426,19 @@ def positive() -> GroupRule:
     >>> positive().groups(NeuronLayer([[1.0], [-1.0]], [0.0, 0.0]), [-1.0, 1.0])
     [(1,), (0,)]
     """
-    return GroupRule("positive", lambda y: y > 0, thresholds=0.0)
+    return GroupRule(
+        "positive", lambda y: y > 0, thresholds=0.0, exact=lambda layer, x: layer.signs(x) > 0
+    )
 
 
 def above(thresholds: Any) -> GroupRule:
-    """G2: neurons that are positive AND at or above their own threshold (e.g. the upper
-    quartile of their activations over a dataset, from :func:`quantile_thresholds`).
+    """G2, the article's group: neurons that are positive AND at or above their own
+    threshold (e.g. the upper quartile of their activations over a dataset, from
+    :func:`quantile_thresholds`).
+
+    The one definition of G2 in the package: ``y > 0 and y >= q``. On open sub-ranges that
+    is ``y > max(q, 0)``, so :func:`group_partition_1d` with ``above(q)`` gives its exact
+    ranges even where a quantile is negative.
 
     >>> above([0.5, -1.0]).groups(NeuronLayer([[1.0], [1.0]], [0.0, 0.0]), [0.2, 0.7])
     [(1,), (0, 1)]
@@ -223,9 +459,10 @@ def above(thresholds: Any) -> GroupRule:
             )
         return (y > 0) & (y >= values)
 
-    # sub-ranges are open intervals, where ">=" and ">" agree: the exact ranges of G2 are those
-    # of the threshold max(q, 0)
-    return GroupRule("above", fn, thresholds=np.maximum(values, 0.0))
+    def exact(layer: NeuronLayer, x: np.ndarray) -> np.ndarray:
+        return (layer.signs(x) > 0) & (_signs_minus(layer, x, values) >= 0)
+
+    return GroupRule("above", fn, thresholds=np.maximum(values, 0.0), exact=exact)
 
 
 def top_k(k: int) -> GroupRule:
@@ -244,7 +481,20 @@ def top_k(k: int) -> GroupRule:
         np.put_along_axis(mask, order, True, axis=1)
         return mask
 
-    return GroupRule(f"top-{k}", fn, k=int(k))
+    def exact(layer: NeuronLayer, x: np.ndarray) -> np.ndarray:
+        out = np.zeros((x.shape[0], layer.n_neurons), dtype=bool)
+        for r, point in enumerate(x):
+            fx = [Fraction(float(v)) for v in point]
+            values = [
+                Fraction(float(b))
+                + sum((Fraction(float(wi)) * v for wi, v in zip(w, fx, strict=True)), Fraction(0))
+                for w, b in zip(layer.weight, layer.bias, strict=True)
+            ]
+            order = sorted(range(len(values)), key=lambda n: (-values[n], n))
+            out[r, order[:k]] = True
+        return out
+
+    return GroupRule(f"top-{k}", fn, k=int(k), exact=exact)
 
 
 def rule(fn: Callable[[np.ndarray], np.ndarray], name: str = "custom") -> GroupRule:
@@ -263,10 +513,9 @@ def group_ranges(
 ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Exact sub-ranges of a 1-D input that share a group, for threshold and top-k rules.
 
-    Returns ``(breakpoints (k + 1,), groups)``. Threshold rules use :func:`group_partition_1d`.
-    For top-k the candidates are every pairwise crossing of two guidelines (O(m^2)); adjacent
-    candidates with the same group are merged. A custom rule has no exact form: evaluate it at
-    the inputs you need with ``group_rule.groups(layer, x)``.
+    Returns ``(breakpoints (k + 1,), groups)``, from :func:`group_partition_1d` (which also
+    gives entering/leaving neurons and point location). A custom rule has no exact form:
+    evaluate it at the inputs you need with ``group_rule.groups(layer, x)``.
 
     >>> layer = NeuronLayer([[1.0], [-1.0], [0.0]], [0.0, 0.0, 0.5])
     >>> bp, groups = group_ranges(layer, (-2.0, 2.0), top_k(1))
@@ -280,25 +529,5 @@ def group_ranges(
             f"rule(fn)); got {type(group_rule).__name__}"
             + (f": {fix}, or use a named rule for exact sub-ranges." if fix else ".")
         )
-    if group_rule.thresholds is not None:
-        gp = group_partition_1d(layer, interval, group_rule.thresholds)
-        return gp.breakpoints, gp.groups
-    if group_rule.k is None:
-        raise TypeError(
-            f"group rule {group_rule.name!r} has no exact sub-ranges; evaluate it at inputs with "
-            f"rule.groups(layer, x) instead."
-        )
-    check_layer(layer, "group_ranges", in_dim=1)
-    lo, hi = read_interval(interval)
-    w, b = layer.weight[:, 0], layer.bias
-    i, j = np.triu_indices(layer.n_neurons, k=1)
-    dw = w[i] - w[j]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = (b[j] - b[i]) / dw
-    cand = np.unique(cross[(dw != 0) & (cross > lo) & (cross < hi)])
-    edges = np.concatenate([[lo], cand, [hi]])
-    mids = 0.5 * (edges[:-1] + edges[1:])
-    masks = group_rule.mask(layer, mids)
-    keep = np.concatenate([[True], np.any(masks[1:] != masks[:-1], axis=1)])
-    breakpoints = np.concatenate([edges[:-1][keep], [hi]])
-    return breakpoints, [tuple(np.flatnonzero(row).tolist()) for row in masks[keep]]
+    gp = group_partition_1d(layer, interval, group_rule)
+    return gp.breakpoints, gp.groups

@@ -135,3 +135,123 @@ def test_storage_is_linear():
         max(a.size for a in (p.first_signs, p.flip_at, p.flip_order, p.flip_offsets, gp.thresholds))
         <= 5001
     )
+
+
+# ---------------------------------------------------------------------------- exact for any floats
+def _exact_member(w, b, t, x):
+    from fractions import Fraction
+
+    return Fraction(float(w)) * Fraction(float(x)) + Fraction(float(b)) > Fraction(float(t))
+
+
+def _probes_near(values, lo, hi):
+    out = [lo, hi]
+    for v in values:
+        f = float(v)
+        out += [f, np.nextafter(f, -np.inf), np.nextafter(f, np.inf)]
+    return np.clip(np.array(out, dtype=np.float64), lo, hi)
+
+
+def test_threshold_crossing_not_rounded_twice():
+    # the case: b - t rounds, so folding t into the bias misplaces the crossing
+    w, b, t = 80160056.17257887, 1.2502151018795993, 318692158465.2938
+    layer = NeuronLayer([[w]], [b])
+    gp = group_partition_1d(layer, (3975.0, 3976.0), [t])
+    from fractions import Fraction
+
+    r = (Fraction(t) - Fraction(b)) / Fraction(w)
+    for x in _probes_near([r], 3975.0, 3976.0):
+        if Fraction(float(x)) == r:
+            continue
+        assert (0 in gp.group(gp.locate(x))) == _exact_member(w, b, t, x)
+
+
+def test_huge_bias_and_threshold_do_not_overflow():
+    gp = group_partition_1d(NeuronLayer([[1.0]], [1e308]), (-1.0, 1.0), [-1e308])
+    assert gp.groups == [(0,)]
+
+
+@st.composite
+def threshold_cases(draw):
+    m = draw(st.integers(1, 6))
+    mag = st.integers(-12, 12).map(lambda e: 10.0**e)
+    w = [draw(st.floats(-10, 10).filter(lambda v: abs(v) > 1e-3)) * draw(mag) for _ in range(m)]
+    c = [draw(st.floats(-100, 100)) for _ in range(m)]
+    b = [draw(st.floats(-10, 10)) * draw(mag) for _ in range(m)]
+    # thresholds that put the crossing near c: t = w c + b (rounded), sometimes one ulp off
+    t = [
+        np.nextafter(wi * ci + bi, draw(st.sampled_from([np.inf, -np.inf, 0.0])))
+        for wi, ci, bi in zip(w, c, b, strict=True)
+    ]
+    return NeuronLayer(np.array(w), np.array(b)), np.array(t), (-101.0, 101.0)
+
+
+@given(threshold_cases())
+def test_threshold_groups_of_floats_next_to_each_crossing_are_exact(case):
+    from fractions import Fraction
+
+    layer, t, (lo, hi) = case
+    gp = group_partition_1d(layer, (lo, hi), t)
+    w, b = layer.weight[:, 0], layer.bias
+    roots = [
+        (Fraction(float(tn)) - Fraction(float(bn))) / Fraction(float(wn))
+        for wn, bn, tn in zip(w, b, t, strict=True)
+    ]
+    probes = _probes_near([r for r in roots if lo < r < hi], lo, hi)
+    located = gp.locate(probes)
+    for x, j in zip(probes, located, strict=True):
+        members = set(gp.group(int(j)))
+        for n in range(layer.n_neurons):
+            if Fraction(float(x)) == roots[n]:
+                continue  # on the neuron's own crossing: not inside a sub-range
+            assert (n in members) == _exact_member(w[n], b[n], t[n], x)
+
+
+@st.composite
+def near_tie_lines(draw):
+    m = draw(st.integers(2, 6))
+    w = [draw(st.floats(-3, 3)) for _ in range(m)]
+    b = [draw(st.floats(-3, 3)) for _ in range(m)]
+    for _ in range(draw(st.integers(0, 3))):  # copies one ulp apart, and exact duplicates
+        k = draw(st.integers(0, len(w) - 1))
+        w.append(w[k])
+        b.append(
+            draw(st.sampled_from([b[k], np.nextafter(b[k], np.inf), np.nextafter(b[k], -np.inf)]))
+        )
+    return NeuronLayer(np.array(w), np.array(b)), draw(st.integers(1, 3))
+
+
+@given(near_tie_lines())
+def test_top_k_ranges_are_exact_next_to_each_crossing(case):
+    from fractions import Fraction
+
+    layer, k = case
+    k = min(k, layer.n_neurons)
+    gp = group_partition_1d(layer, (-4.0, 4.0), top_k(k))
+    w, b = layer.weight[:, 0], layer.bias
+    crossings = {
+        (Fraction(float(b[j])) - Fraction(float(b[i])))
+        / (Fraction(float(w[i])) - Fraction(float(w[j])))
+        for i in range(len(w))
+        for j in range(i + 1, len(w))
+        if w[i] != w[j]
+    }
+    probes = _probes_near([r for r in crossings if -4 < r < 4], -4.0, 4.0)
+    exact = top_k(k).mask(layer, probes)  # exact ranking at each probe
+    located = gp.locate(probes)
+    for x, j, row in zip(probes, located, exact, strict=True):
+        if Fraction(float(x)) in crossings:
+            continue
+        assert gp.group(int(j)) == tuple(np.flatnonzero(row).tolist())
+
+
+def test_one_meaning_of_g2_with_negative_quantiles():
+    layer = NeuronLayer([[1.0], [-1.0], [2.0]], [0.0, 1.0, -1.0])
+    q = np.array([-0.5, 0.25, -2.0])
+    gp = group_partition_1d(layer, (-1.0, 2.0), above(q))
+    mids = 0.5 * (gp.breakpoints[:-1] + gp.breakpoints[1:])
+    assert gp.groups == above(q).groups(layer, mids)
+    assert gp.rule == "above"
+    # plain thresholds mean y > t: a different group where q < 0, as documented
+    plain = group_partition_1d(layer, (-1.0, 2.0), q)
+    assert plain.groups != gp.groups
