@@ -3,21 +3,30 @@
 Each neuron ``y_n = w_n1 x1 + w_n2 x2 + b_n`` is zero on a line. Together the lines cut the box
 into convex regions of constant sign pattern. The construction is combinatorial and vectorised:
 
-1. Neurons are grouped into *geometric lines*: neurons whose lines coincide (same or opposite
-   orientation, any scale) share one. The four box edges are added as lines too, so a boundary
-   through a corner, along an edge, or crossing another on the edge is ordinary concurrency.
-2. Every pair of lines is intersected (float64, Cramer's rule); points inside the box are kept.
-3. Along each line the intersection points are sorted; consecutive points closer than ``tol``
-   (relative to the box diagonal) are the same vertex. Vertices are the connected components
-   of that relation (``scipy.sparse.csgraph``), so three or more concurrent lines give one vertex.
-4. Consecutive vertices along a line are edges; half-edges sorted by angle around each vertex
-   give the face-tracing permutation, whose cycles (labelled by pointer doubling) are the regions.
+1. Neurons are grouped into *geometric lines*: neurons whose coefficients are exactly
+   proportional (same or opposite orientation, any scale) share one. Only lines that cross
+   the open box (corners on both sides) take part; the four box edges are lines too, so a
+   boundary through a corner or crossing another on the edge is ordinary concurrency.
+2. Every pair of lines is tested: parallel or not, and whether their crossing lies in the
+   closed box. Along each line the crossings are sorted; equal crossings (three or more
+   lines through one point) are one vertex.
+3. Consecutive vertices along a line are edges; half-edges sorted by angle around each vertex
+   give the face-tracing permutation, whose cycles (labelled by pointer doubling) are the
+   regions; the outer face is the one left of the box's outward half-edges.
+4. One region's sign pattern is evaluated exactly; the others follow across edges (crossing
+   a line flips exactly that line's neurons).
 
-Numerics, decided once: coordinates are float64; intersection points closer than
-``tol * diagonal(box)`` are merged (default ``tol = 1e-9``), lines parallel and closer than that
-are the same line, and a region thinner than that collapses into its neighbours. Every region
-that remains is at least ``tol * diagonal`` wide, far above float64 rounding, so evaluating the
-layer at its interior point gives its exact sign pattern.
+Numerics: *exact predicates, float constructions* (as CGAL's most used kernel). Every decision
+above is the sign of a 2 x 2 or 3 x 3 determinant of the float64 coefficients (which are exact
+rationals), computed by a float filter with a rigorous error bound and, when the filter cannot
+decide, with ``fractions.Fraction`` (see ``neuronboundary._exact``). So the regions, their
+patterns, adjacency and point location are those of exact arithmetic for any float64 layer
+and box: far from the origin, tiny, with lines one ulp apart or exactly concurrent. Vertex
+coordinates, areas and interior points are float64 constructions (interior points are checked
+exactly to lie inside their region; a sliver thinner than float resolution gets its centroid
+and area from exact arithmetic). An explicit ``tol`` opts in to merging crossings closer than
+``tol * diagonal(box)`` along a line, for users who want near-concurrent lines treated as
+concurrent.
 """
 
 from __future__ import annotations
@@ -78,7 +87,8 @@ class Region:
     area : float
         Area of the polygon.
     point : numpy.ndarray
-        Shape (2,), a point strictly inside (the mean of the vertices).
+        Shape (2,), a float point inside (the mean of the vertices, checked exactly; for a
+        sliver thinner than float resolution, the rounded exact centroid).
     """
 
     index: int
@@ -120,6 +130,8 @@ class Arrangement2D:
         The layer, shape (m, 2).
     box : tuple
         ``((x1_lo, x1_hi), (x2_lo, x2_hi))``.
+    tol : float or None
+        The opt-in merging tolerance, ``None`` for the exact arrangement (the default).
     vertex_offsets : numpy.ndarray
         Shape (R + 1,), int64; region r's polygon is
         ``polygon_vertices[vertex_offsets[r]:vertex_offsets[r + 1]]``.
@@ -148,7 +160,7 @@ class Arrangement2D:
 
     layer: NeuronLayer
     box: tuple[tuple[float, float], tuple[float, float]]
-    tol: float
+    tol: float | None
     vertex_offsets: np.ndarray
     polygon_vertices: np.ndarray
     areas: np.ndarray

@@ -267,8 +267,7 @@ def test_exact_breakpoints_flips_and_locate_for_any_floats(case):
         probes += [f, np.nextafter(f, -np.inf), np.nextafter(f, np.inf)]
     probes = np.clip(np.array(probes), lo, hi)
     expected = [
-        min(sum(1 for r, _ in ref if r <= Fraction(float(x))), part.n_intervals - 1)
-        for x in probes
+        min(sum(1 for r, _ in ref if r <= Fraction(float(x))), part.n_intervals - 1) for x in probes
     ]
     np.testing.assert_array_equal(part.locate(probes), expected)
     on = [any(r == Fraction(float(x)) for r, _ in ref) for x in probes]
