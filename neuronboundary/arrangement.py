@@ -456,7 +456,8 @@ def _pairs_in_box(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
             px = (li[:, 1] * lj[:, 2] - lj[:, 1] * li[:, 2]) / det
             py = (li[:, 2] * lj[:, 0] - lj[:, 2] * li[:, 0]) / det
         points = np.column_stack([px, py])
-        for k in np.flatnonzero(~np.isfinite(points).all(axis=1)):  # under- or overflow
+        # under- or overflow: Cramer's rule from the exact rationals, rounded once
+        for k in np.flatnonzero(~np.isfinite(points).all(axis=1) | (np.abs(det) < 2.0**-960)):
             (a1, b1, c1), (a2, b2, c2) = ([Fraction(float(v)) for v in r] for r in (li[k], lj[k]))
             det_k = a1 * b2 - a2 * b1
             points[k] = [float((b1 * c2 - b2 * c1) / det_k), float((c1 * a2 - c2 * a1) / det_k)]
