@@ -217,6 +217,7 @@ class _HtmlDivRenderer(pio.base_renderers.MimetypeRenderer):
             full_html=False,
             config=PLOTLY_CONFIG,
             validate=False,
+            auto_play=False,  # a figure with frames (a slider) waits for the reader
         )
         return {"text/html": html}
 

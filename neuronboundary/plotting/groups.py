@@ -57,6 +57,13 @@ def _add_valid_range(
 ) -> None:
     """Hatch the parts of the sweep outside ``valid`` and mark its ends."""
     vlo, vhi = read_interval(valid, "valid", allow_infinite=True)
+    span = (
+        f"x ≥ {vlo:.4g}"
+        if np.isinf(vhi)
+        else f"x ≤ {vhi:.4g}"
+        if np.isinf(vlo)
+        else f"[{vlo:.4g}, {vhi:.4g}]"
+    )
     first = True
     for a, b in ((lo, min(vlo, hi)), (max(vhi, lo), hi)):
         if a < b:
@@ -69,7 +76,7 @@ def _add_valid_range(
                     fillcolor="rgba(0,0,0,0)",
                     fillpattern=dict(shape="/", fgcolor="#666", size=8, solidity=0.2),
                     line=dict(width=0),
-                    name=f"outside the valid range [{vlo:.4g}, {vhi:.4g}]",
+                    name=f"outside the valid range {span}",
                     legendgroup="valid",
                     showlegend=first,
                     hoverinfo="name",
