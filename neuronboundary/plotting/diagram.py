@@ -69,8 +69,8 @@ def two_neurons_figure(
             f"{m1} neurons, 1-D input: lines",
             f"{layer_2d.n_neurons} neurons, 2-D input: planes",
         ),
-        row_heights=[0.4, 0.6],
-        vertical_spacing=0.1,
+        row_heights=[0.42, 0.58],
+        vertical_spacing=0.17,
     )
     ys = layer_1d(np.array(x_range))
     lim = float(np.abs(ys).max()) * 1.1 or 1.0
@@ -133,18 +133,20 @@ def two_neurons_figure(
     scene["zaxis"]["title"] = dict(text="output y")
     scene["zaxis"]["nticks"] = 5
     # a little further away than planes_figure: the z title needs room inside the panel
-    scene["camera"] = dict(eye=dict(x=2.3, y=-2.3, z=1.15), center=dict(x=0.05, y=0.0, z=-0.1))
+    scene["camera"] = dict(eye=dict(x=1.45, y=-1.45, z=0.8), center=dict(x=0.0, y=0.0, z=-0.08))
+    scene["aspectratio"] = dict(x=1, y=1, z=0.75)
     fig.update_xaxes(title_text="input x", range=list(x_range), row=1, col=1)
     fig.update_yaxes(title_text="neuron output y = w·x + b", range=[-lim, lim], row=1, col=1)
     fig.update_layout(
         template=TEMPLATE,
         title=dict(text=title or "Neurons as lines (1-D input) and planes (2-D input)", x=0.02),
         scene=scene,
-        legend=dict(x=1.02, y=1.0, yanchor="top"),
-        legend2=dict(x=1.02, y=0.58, yanchor="top"),
+        # each panel's legend in a row under it: both panels keep the column's full width
+        legend=dict(orientation="h", x=0, y=fig.layout.yaxis.domain[0] - 0.075, yanchor="top"),
+        legend2=dict(orientation="h", x=0, y=0, yanchor="top"),
         width=900,
-        height=1050,
-        margin=dict(l=70, r=30, t=80, b=20),
+        height=1080,
+        margin=dict(l=70, r=30, t=80, b=90),
     )
     return fig
 
