@@ -14,16 +14,18 @@ from neuronboundary.layer import NeuronLayer
 
 #: Okabe-Ito palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-#: Identity palette (Paul Tol's "muted" scheme, reordered so that neighbours differ in
-#: lightness): distinguishable under the common colour-vision deficiencies, and none of them is
-#: the vermillion or blue that mean "positive" and "negative".
+#: Identity palette: Paul Tol's "muted" hues with black in place of olive (which sat next to
+#: ochre under protanopia), ordered so that neighbours differ in lightness. Checked by
+#: simulating the three colour-vision deficiencies (Machado et al. 2009): the closest pair of
+#: the first eight stays at CIE76 distance >= 15 in each (Okabe-Ito: 16; its 0/5 and 1/4 pairs
+#: share a hue). None of them is the vermillion or blue that mean "positive" and "negative".
 NEURON_PALETTE = (
     "#332288",  # indigo
     "#DDAA33",  # ochre
     "#117733",  # green
     "#CC6677",  # rose
     "#88CCEE",  # cyan
-    "#999933",  # olive
+    "#000000",  # black
     "#AA4499",  # purple
     "#44AA99",  # teal
     "#882255",  # wine
