@@ -184,7 +184,7 @@ def groups_figure(
         showgrid=False,
         zeroline=False,
     )
-    fig.update_xaxes(range=[float(bp[0]), float(bp[-1])], showgrid=False)
+    fig.update_xaxes(range=[float(bp[0]), float(bp[-1])], showgrid=False, zeroline=False)
     fig.update_layout(height=max(350, 160 + 22 * len(rows)))
     return fig
 
@@ -420,7 +420,7 @@ def group_slider_figure(
         showgrid=False,
         zeroline=False,
     )
-    fig.update_xaxes(range=[lo, hi], showgrid=False)
+    fig.update_xaxes(range=[lo, hi], showgrid=False, zeroline=False)
     return fig
 
 
