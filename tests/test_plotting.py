@@ -318,3 +318,21 @@ def test_group_slider_works_in_static_html(tmp_path):
 
     html = pio.to_html(group_slider_figure(G3), include_plotlyjs=False, full_html=False)
     assert "Plotly.addFrames" in html or '"frames"' in html
+
+
+def test_default_windows_hold_every_boundary_crossing():
+    from neuronboundary.plotting.one_d import auto_x_range
+    from neuronboundary.plotting.two_d import auto_box
+
+    (x0, x1), (y0, y1) = auto_box(L8)
+    w, b = L8.weight, L8.bias
+    for i in range(5):
+        for j in range(i + 1, 5):
+            p = np.linalg.solve(w[[i, j]], -b[[i, j]])
+            assert x0 < p[0] < x1
+            assert y0 < p[1] < y1
+    lo, hi = auto_x_range(L2)
+    assert lo < min(L2.boundary_points.min(), 0)
+    assert max(L2.boundary_points.max(), 0) < hi
+    fig = boundaries_2d_figure(L8)  # no box: the default window, and the regions still exact
+    assert list(fig.layout.xaxis.range) == [x0, x1]

@@ -40,7 +40,24 @@ def _fan(polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def auto_box(layer: NeuronLayer) -> tuple[tuple[float, float], tuple[float, float]]:
     """A box that holds the origin, every crossing of two boundary lines (up to 200 neurons) and
-    the point of each line nearest the origin, with a 15 % margin."""
+    the point of each line nearest the origin, with a 15 % margin: the default window of the
+    2-D figures. Pass ``box`` to a figure to choose the window yourself.
+
+    Parameters
+    ----------
+    layer : NeuronLayer with in_dim == 2
+
+    Returns
+    -------
+    ((x1_lo, x1_hi), (x2_lo, x2_hi))
+
+    Examples
+    --------
+    >>> from neuronboundary import NeuronLayer
+    >>> auto_box(NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [-1.0, -2.0]))  # lines x1 = 1 and x2 = 2
+    ((-0.15, 1.15), (-0.3, 2.3))
+    """
+    check_layer(layer, "auto_box", in_dim=2)
     w, b = layer.weight, layer.bias
     keep = np.any(w != 0, axis=1)
     w, b = w[keep], b[keep]
