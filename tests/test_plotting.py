@@ -311,6 +311,10 @@ def test_group_slider_frames_follow_the_exact_groups():
     assert list(step.args[0]) == ["2"]
     keys = {t.name for t in fig.data if t.showlegend}
     assert {"in G(x)", "entering", "leaving"} <= keys
+    # plotly.js cannot redraw a pattern fill during an animation (TypeError in the page)
+    shaded = group_slider_figure(G3, valid=(0.0, 1.5))
+    assert not [t for t in shaded.data if getattr(t, "fillpattern", None) and t.fillpattern.shape]
+    assert any(t.name.startswith("outside the valid range") for t in shaded.data)
 
 
 def test_group_slider_works_in_static_html(tmp_path):

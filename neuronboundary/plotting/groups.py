@@ -53,9 +53,16 @@ def _short_list(items: Sequence[int], limit: int = 12) -> str:
 
 
 def _add_valid_range(
-    fig: go.Figure, lo: float, hi: float, valid: Any, y: tuple[float, float]
+    fig: go.Figure,
+    lo: float,
+    hi: float,
+    valid: Any,
+    y: tuple[float, float],
+    *,
+    hatch: bool = True,
 ) -> None:
-    """Hatch the parts of the sweep outside ``valid`` and mark its ends."""
+    """Hatch (or, with ``hatch=False``, shade grey) the parts of the sweep outside ``valid`` and
+    mark its ends."""
     vlo, vhi = read_interval(valid, "valid", allow_infinite=True)
     span = (
         f"x ≥ {vlo:.4g}"
@@ -73,8 +80,10 @@ def _add_valid_range(
                     y=[y[0], y[0], y[1], y[1], y[0]],
                     mode="lines",
                     fill="toself",
-                    fillcolor="rgba(0,0,0,0)",
-                    fillpattern=dict(shape="/", fgcolor="#666", size=8, solidity=0.2),
+                    fillcolor="rgba(0,0,0,0)" if hatch else "rgba(60,60,60,0.22)",
+                    fillpattern=dict(shape="/", fgcolor="#666", size=8, solidity=0.2)
+                    if hatch
+                    else None,
                     line=dict(width=0),
                     name=f"outside the valid range {span}",
                     legendgroup="valid",
@@ -202,8 +211,9 @@ def group_slider_figure(
     """An interactive membership map: a slider moves the input level x and the group G(x)
     updates, with the neurons that enter and leave it since the previous level.
 
-    Built from plotly frames and a slider (plus play/pause buttons), so it works in a static
-    HTML page and offline: nothing runs in Python after the figure is made. The faint map in
+    Built from plotly frames, a slider and play/pause buttons, so it works in a static HTML page
+    and offline: nothing runs in Python after the figure is made. Write pages of it with
+    ``plotly.io.to_html(..., auto_play=False)``, or they play every frame once on load. The faint map in
     the background is the whole partition (as in :func:`groups_figure`); the vertical line is the
     current level; circles are the neurons in G(x), stars the ones that entered, crosses the ones
     that left.
@@ -365,7 +375,8 @@ def group_slider_figure(
         )
     fig.frames = frames
     if valid is not None:
-        _add_valid_range(fig, lo, hi, valid, (-0.5, len(rows) - 0.5))
+        # shaded, not hatched: plotly.js fails to redraw a pattern fill during an animation
+        _add_valid_range(fig, lo, hi, valid, (-0.5, len(rows) - 0.5), hatch=False)
     instant = dict(
         mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0)
     )
