@@ -203,7 +203,7 @@ def test_boundaries_2d_names_regions_and_transition():
     regions = {"Region1": [[4, 6], [6, 8]], "Region2": [[0, 1], [6, 8]]}
     fig = boundaries_2d_figure(L8, ((-2, 10), (-2, 10)), regions=regions)
     assert "14 regions" in fig.layout.title.text
-    assert "Region1 to Region2 flips neuron(s) [1]" in fig.layout.title.subtitle.text
+    assert "Region1 to Region2 flips neuron 1" in fig.layout.title.subtitle.text
     assert fig.layout.xaxis.title.text == "input x₁"
     assert fig.layout.yaxis.title.text == "input x₂"  # the original said "Neuron Output"
     regions = traces(fig, "region ")
@@ -280,7 +280,7 @@ def test_groups_figure_says_which_neurons_are_left_out_and_has_a_key():
     never = np.flatnonzero(~member.any(axis=0)).tolist()
     assert never  # the seed-3 layer has neurons that are never positive on this window
     assert fig.layout.title.subtitle.text.startswith(
-        f"not drawn: neuron(s) {', '.join(map(str, never))}"
+        f"not drawn: neurons {', '.join(map(str, never))}"
     )
     assert fig.data[0].xgap is None  # no white separator at every breakpoint
     names = [t.name for t in fig.data if t.showlegend]

@@ -52,6 +52,10 @@ def _short_list(items: Sequence[int], limit: int = 12) -> str:
     )
 
 
+def _neurons(items: Sequence[int]) -> str:
+    return ("neuron " if len(items) == 1 else "neurons ") + _short_list(items)
+
+
 def _add_valid_range(
     fig: go.Figure,
     lo: float,
@@ -135,7 +139,7 @@ def groups_figure(
     >>> fig.data[0].z.tolist()
     [[0, 1], [1, 0]]
     >>> fig.layout.title.subtitle.text
-    'not drawn: neuron(s) 2, never in the group'
+    'not drawn: neuron 2, never in the group'
     """
     member = groups.membership()  # (k, m)
     rows, left_out = _rows(member, neurons)
@@ -158,7 +162,7 @@ def groups_figure(
     fig = new_figure(title or f"Groups on {k} exact sub-ranges", x_title, "neuron")
     if left_out.size:
         fig.update_layout(
-            title_subtitle_text=f"not drawn: neuron(s) {_short_list(left_out)}, never in the group"
+            title_subtitle_text=f"not drawn: {_neurons(left_out)}, never in the group"
         )
     fig.add_trace(
         go.Heatmap(
@@ -279,7 +283,7 @@ def group_slider_figure(
     )
     if left_out.size:
         fig.update_layout(
-            title_subtitle_text=f"not drawn: neuron(s) {_short_list(left_out)}, never in the group"
+            title_subtitle_text=f"not drawn: {_neurons(left_out)}, never in the group"
         )
     fig.add_trace(
         go.Heatmap(

@@ -406,7 +406,14 @@ def boundaries_2d_figure(
     if len(named) >= 2 and title is None:
         centres = [np.mean(read_box(rect), axis=1) for _, rect in named[:2]]
         flips = arr.transition(centres[0], centres[1]).tolist()
-        subtitle = f"moving from {named[0][0]} to {named[1][0]} flips neuron(s) {flips}"
+        what = (
+            f"neuron {flips[0]}"
+            if len(flips) == 1
+            else f"neurons {flips}"
+            if flips
+            else "no neuron"
+        )
+        subtitle = f"moving from {named[0][0]} to {named[1][0]} flips {what}"
     fig.update_layout(title=dict(text=heading, subtitle=dict(text=subtitle)), height=650)
     fig.update_xaxes(range=[x0, x1], constrain="domain", showgrid=False)
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, showgrid=False)
