@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 #: Which notebook (in the notebooks folder) makes each figure. The article's six figures come
-#: first, in its order, then the real trained model (one notebook, three figures).
+#: first, in its order, then the real trained model (one notebook, three figures), then the
+#: interactive group slider (beyond the article).
 FIGURES: dict[str, str] = {
     "two_neurons": "two_neurons.ipynb",
     "decision_boundary": "decision_boundary.ipynb",
@@ -43,6 +44,7 @@ FIGURES: dict[str, str] = {
     "digits_groups_pca": "real_model_digits.ipynb",
     "digits_groups_concept": "real_model_digits.ipynb",
     "digits_similarity": "real_model_digits.ipynb",
+    "group_slider": "group_slider.ipynb",
 }
 
 #: Set by the runner, never by the user (use --out).

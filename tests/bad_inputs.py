@@ -544,6 +544,42 @@ CASES = [
         ValueError,
         r"out_dir \(--out\) .* cannot be written .*choose a folder you can write to",
     ),
+    # --- figures-look: group figures and the group slider
+    Case(
+        "figures",
+        "unknown neurons selection",
+        lambda: _plotting().groups_figure(_G1(), neurons="some"),
+        ValueError,
+        "neurons must be None, 'all' or a list of indices",
+    ),
+    Case(
+        "figures",
+        "neuron index out of range",
+        lambda: _plotting().groups_figure(_G1(), neurons=[5]),
+        ValueError,
+        "neurons must be indices in ",
+    ),
+    Case(
+        "figures",
+        "inverted valid range",
+        lambda: _plotting().groups_figure(_G1(), valid=(1.0, 0.0)),
+        ValueError,
+        "valid must satisfy lo < hi",
+    ),
+    Case(
+        "figures",
+        "slider level outside the interval",
+        lambda: _plotting().group_slider_figure(_G1(), levels=[3.0]),
+        ValueError,
+        "levels must be 1 or more input levels inside the interval",
+    ),
+    Case(
+        "figures",
+        "too many slider steps",
+        lambda: _plotting().group_slider_figure(_G1(), levels=np.linspace(-1, 1, 50), max_steps=10),
+        ValueError,
+        "50 slider steps is more than max_steps=10",
+    ),
 ]
 
 
@@ -575,6 +611,16 @@ def _run_figures_into(make_out: Callable[[Path], Path]) -> object:
         finally:
             for sub in Path(tmp).iterdir():
                 sub.chmod(0o700)
+
+
+def _plotting():
+    from neuronboundary import plotting
+
+    return plotting
+
+
+def _G1():
+    return nb.group_partition_1d(L1, (-1.0, 1.0))
 
 
 def message(case: Case) -> str:

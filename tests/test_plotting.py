@@ -6,13 +6,17 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from neuronboundary import NeuronLayer
+from neuronboundary import NeuronLayer, group_partition_1d, partition_1d
 from neuronboundary.plotting import (
     NEGATIVE,
     POSITIVE,
     boundaries_1d_figure,
     boundaries_2d_figure,
+    group_slider_figure,
+    groups_figure,
     guidelines_figure,
+    neuron_colour,
+    neuron_dash,
     planes_figure,
     two_neurons_figure,
     use_renderer,
@@ -21,6 +25,12 @@ from neuronboundary.plotting import (
 L3 = NeuronLayer.random(8, 1, seed=3)
 L2 = NeuronLayer.random(5, 1, seed=2)
 L8 = NeuronLayer.random(5, 2, seed=8)
+
+
+def nb_arrangement(layer):
+    from neuronboundary import arrangement_2d
+
+    return arrangement_2d(layer, ((-2, 10), (-2, 10)))
 
 
 def traces(fig: go.Figure, prefix: str) -> list:
@@ -36,12 +46,19 @@ def test_guidelines_carry_the_layer_numbers():
         assert f"neuron {n}" in t.hovertemplate
         assert f"b = {L3.bias[n]:.4g}" in t.hovertemplate
         assert "boundary: x =" in t.hovertemplate
-    outputs = traces(fig, "outputs at Input")
-    assert len(outputs) == 2
-    np.testing.assert_allclose(outputs[0].y, L3([0.3])[0])
+    outputs = [t for t in fig.data if (t.name or "").startswith("output ")]
+    assert [t.name for t in outputs] == [
+        "output > 0 at Input 1",
+        "output < 0 at Input 1",
+        "output > 0 at Input 2",
+        "output < 0 at Input 2",
+    ]
+    for t in outputs:
+        i = int(t.name[-1]) - 1
+        np.testing.assert_allclose(t.y, L3([[0.3], [0.7]][i])[0][list(t.customdata)])
     # the article's facts, read back from the figure: 3 positive at 0.3, 2 at 0.7
-    assert [list(t.marker.color).count(POSITIVE) for t in outputs] == [3, 2]
-    assert [list(t.marker.color).count(NEGATIVE) for t in outputs] == [5, 6]
+    assert [len(t.y) for t in outputs] == [3, 5, 2, 6]
+    assert [t.marker.color for t in outputs] == [POSITIVE, NEGATIVE] * 2
     assert list(fig.layout.xaxis.range) == [-0.3, 1.5]
     assert list(fig.layout.yaxis.range) == [-1.0, 1.0]
     assert fig.layout.xaxis.title.text == "input x"
@@ -49,44 +66,105 @@ def test_guidelines_carry_the_layer_numbers():
     assert len(fig.layout.shapes) >= 4  # two half-planes + group boxes
 
 
-def test_sign_is_shown_by_shape_too():
-    fig = guidelines_figure(L3, inputs=[0.3])
-    out = traces(fig, "outputs at Input")[0]
-    assert set(out.marker.symbol) == {"triangle-up", "triangle-down"}
+def test_guidelines_inputs_have_distinct_markers_and_sign_is_filled_or_open():
+    fig = guidelines_figure(L3, (0, 2), [0.3, 0.7])
+    inputs = [t for t in fig.data if (t.name or "").startswith("Input")]
+    outputs = [t for t in fig.data if (t.name or "").startswith("output ")]
+    assert len({t.marker.symbol for t in inputs}) == 2
+    symbols = {t.name: t.marker.symbol for t in outputs}
+    assert symbols["output > 0 at Input 1"] != symbols["output > 0 at Input 2"]
+    # sign by fill as well as colour: the negative marker is the open version of the positive
+    for i in (1, 2):
+        assert symbols[f"output < 0 at Input {i}"] == symbols[f"output > 0 at Input {i}"] + "-open"
+    assert all(t.showlegend is not False for t in outputs)  # the positive marker is in the legend
 
 
-def test_boundaries_1d_marks_each_boundary_once_per_neuron():
+def test_guidelines_title_counts_guides_and_legend_boundaries():
+    fig = guidelines_figure(L3, (0, 2), [0.3, 0.7])
+    assert "input(s)" not in fig.layout.title.text
+    assert (
+        fig.layout.title.text == "Guidelines of 8 neurons and their outputs at x = 0.3 and x = 0.7"
+    )
+    guides = [s for s in fig.layout.shapes if (s.name or "").startswith("guide at Input")]
+    assert [g.x0 for g in guides] == [0.3, 0.7]
+    counts = [a.text for a in fig.layout.annotations]
+    assert any("3 positive" in t and "5 negative" in t for t in counts)
+    assert all(a.yref == "paper" and a.y >= 1 for a in fig.layout.annotations)  # above the lines
+    assert fig.data[0].name == f"neuron 0 (boundary {L3.boundary_points[0]:.3g})"
+
+
+def test_neuron_colours_are_distinct_for_any_number_of_neurons():
+    for m in (5, 8, 9, 24, 100):
+        styles = {(neuron_colour(n, m), neuron_dash(n, m)) for n in range(m)}
+        assert len(styles) == m
+        if m > 9:
+            assert len({neuron_colour(n, m) for n in range(m)}) == m
+    # identity never uses the sign colours
+    assert POSITIVE not in {neuron_colour(n) for n in range(9)}
+    assert NEGATIVE not in {neuron_colour(n) for n in range(9)}
+
+
+def test_many_neurons_legend_lists_every_neuron():
+    layer = NeuronLayer.random(24, 2, seed=1)
+    fig = boundaries_2d_figure(layer, ((-1.5, 1.5), (-1.5, 1.5)), x_title="s", y_title="t")
+    named = {t.name.split(" (")[0] for t in fig.data if t.showlegend is not False and t.name}
+    assert {f"neuron {n}" for n in range(24)} <= named
+    assert fig.layout.legend.orientation == "h"
+    assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("s", "t")
+
+
+def test_boundaries_1d_marks_each_boundary_once_per_neuron_and_panel():
     fig = boundaries_1d_figure(L2, (-3.0, 5.0), (-2.0, 2.0))
-    marks = [t for t in fig.data if t.mode == "markers"]
+    marks = [t for t in fig.data if t.mode == "markers" and t.x[0] is not None]
     crossings = L2.boundary_points
     inside = [n for n in range(5) if -3 <= crossings[n] <= 5]
-    assert len(marks) == len(inside)
+    assert len(marks) == 2 * len(inside)  # on the guideline panel and on the sign strip
     for t in marks:
-        n = int(t.name.split()[-1])
+        n = int(t.legendgroup.split()[-1])
         assert t.x[0] == pytest.approx(crossings[n])
         assert t.marker.symbol == ("triangle-right" if L2.weight[n, 0] > 0 else "triangle-left")
-    assert {t.legendgroup for t in fig.data} == {f"neuron {n}" for n in range(5)}
+        assert t.marker.color == neuron_colour(n, 5)
+        assert "boundary: x =" in t.hovertext
+    groups = {t.legendgroup for t in fig.data if t.legendgroup.startswith("neuron")}
+    assert groups == {f"neuron {n}" for n in range(5)}
+    # the legend names each boundary, and explains the marks
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    for n in range(5):
+        assert f"neuron {n} (boundary {crossings[n]:.3g})" in names
+    assert any(name.startswith("boundary ▶ ◀") for name in names)
+    assert {"strip: output y > 0", "strip: output y < 0"} <= set(names)
 
 
-def test_boundaries_1d_regions_are_labelled_with_their_group():
-    fig = boundaries_1d_figure(
-        L2,
-        guidelines=False,
-        y_range=(-1, 1),
-        regions={"Region1": (0.0, 1.7), "Region2": (3.3, 4.1)},
-    )
-    texts = [a.text for a in fig.layout.annotations]
-    for name, x in (("Region1", 1.0), ("Region2", 3.7)):
-        positive = np.flatnonzero(L2.signs([x])[0] > 0).tolist()
-        assert f"{name}<br>positive: {positive}" in texts
-    assert not [t for t in fig.data if t.mode == "lines" and len(t.x) == 2 and t.x[0] == -3.0]
+def test_boundaries_1d_shows_the_exact_intervals():
+    fig = boundaries_1d_figure(L2, (-3.0, 5.0), guidelines=False)
+    part = partition_1d(L2, (-3.0, 5.0))
+    boxes = [t for t in fig.data if t.name.startswith("exact interval")]
+    assert len(boxes) == part.n_intervals
+    for j, t in enumerate(boxes):
+        assert min(t.x) == part.breakpoints[j]
+        assert max(t.x) == part.breakpoints[j + 1]
+        assert f"positive: {np.flatnonzero(part.rows([j])[0] > 0).tolist()}" in t.text
+    # no output axis without guidelines: the y axis names the lanes
+    assert fig.layout.yaxis.ticktext[:2] == ("exact intervals", "neuron 0")
+    assert fig.layout.title.text != boundaries_1d_figure(L2, (-3.0, 5.0)).layout.title.text
+
+
+def test_boundaries_1d_sign_strips_follow_the_sign():
+    fig = boundaries_1d_figure(L2, (-3.0, 5.0), guidelines=False)
+    strips = [t for t in fig.data if t.fill == "toself" and t.name.startswith("neuron")]
+    for t in strips:
+        n = int(t.name.split()[-1])
+        mid = (min(t.x) + max(t.x)) / 2
+        s = L2.signs([mid])[0, n]
+        assert ("positive" if s > 0 else "negative") in t.text
 
 
 def test_boundaries_1d_domain_hatches_invalid_inputs():
     fig = boundaries_1d_figure(L2, domain=(0.0, np.inf))
     hatched = traces(fig, "invalid input")
-    assert len(hatched) == 1
-    assert hatched[0].fillpattern.shape == "/"
+    assert len(hatched) == 2  # the guideline panel and the sign strips, one legend entry
+    assert [t.showlegend for t in hatched].count(True) == 1
+    assert all(t.fillpattern.shape == "/" and max(t.x) == 0.0 for t in hatched)
 
 
 def test_planes_figure_parts_follow_the_sign():
@@ -104,24 +182,52 @@ def test_planes_figure_parts_follow_the_sign():
             assert z.min() >= -1e-12
         else:
             assert z.max() <= 1e-12
-    zero_lines = [t for t in fig.data if isinstance(t, go.Scatter3d)]
-    assert len(zero_lines) == 5
-    for t in zero_lines:
+    lines = [t for t in fig.data if isinstance(t, go.Scatter3d) and t.x[0] is not None]
+    assert len(lines) == 10  # each boundary on the input plane and on the floor
+    floor = fig.layout.scene.zaxis.range[0]
+    for t in lines:
         n = int(t.name.split()[1])
         np.testing.assert_allclose(
             np.column_stack([t.x, t.y]) @ L8.weight[n] + L8.bias[n], 0, atol=1e-9
         )
+        assert t.line.color == neuron_colour(n, 5)
+    on_floor = [t for t in lines if t.showlegend]
+    assert len(on_floor) == 5
+    assert all(t.z[0] < min(m.z.min() for m in meshes) and t.z[0] >= floor for t in on_floor)
+    # planes are coloured by neuron, not by sign
+    for t in meshes:
+        assert t.color == neuron_colour(int(t.name.split()[1]), 5)
 
 
 def test_boundaries_2d_names_regions_and_transition():
     regions = {"Region1": [[4, 6], [6, 8]], "Region2": [[0, 1], [6, 8]]}
     fig = boundaries_2d_figure(L8, ((-2, 10), (-2, 10)), regions=regions)
     assert "14 regions" in fig.layout.title.text
-    assert "Region1 → Region2 flips neuron(s) [1]" in fig.layout.title.text
+    assert "Region1 to Region2 flips neuron 1" in fig.layout.title.subtitle.text
     assert fig.layout.xaxis.title.text == "input x₁"
     assert fig.layout.yaxis.title.text == "input x₂"  # the original said "Neuron Output"
-    assert len(traces(fig, "region ")) == 14
+    regions = traces(fig, "region ")
+    arr = nb_arrangement(L8)
+    assert len(regions) == 14
+    assert all(t.showlegend is False for t in regions)  # no ghost "region 0" legend entry
+    for r, t in enumerate(regions):
+        signs = arr.signs_of(r)[0]
+        assert t.text.startswith(f"region {r}: {int((signs > 0).sum())} of 5 neurons positive")
+        assert f"positive: {np.flatnonzero(signs > 0).tolist()}" in t.text
+    # regions with more positive neurons are darker
+    counts = [int((arr.signs_of(r)[0] > 0).sum()) for r in range(14)]
+    shade = [int(t.fillcolor[4:].split(",")[0]) for t in regions]
+    assert all(
+        (a < b) == (sa > sb)
+        for a, sa in zip(counts, shade, strict=False)
+        for b, sb in zip(counts, shade, strict=False)
+        if a != b
+    )
     assert len(fig.layout.shapes) == 2
+    # every neuron line has a white casing under it, so it stays visible over its own band
+    casings = traces(fig, "neuron 1 (casing)")
+    assert len(casings) == 1
+    assert casings[0].line.color == "white"
 
 
 def test_two_neurons_panels():
@@ -132,6 +238,13 @@ def test_two_neurons_panels():
     assert len(traces(fig, "invalid input")) == 1
     assert any(isinstance(t, go.Mesh3d) and t.name.startswith("2-D neuron") for t in fig.data)
     assert len(fig.layout.shapes) == 2  # positive and negative half-planes
+    scene = fig.layout.scene
+    assert scene.zaxis.title.text == "output y"
+    for axis in (scene.xaxis, scene.yaxis):  # no tick at the box corner: labels cannot collide
+        assert min(axis.tickvals) > -2
+        assert max(axis.tickvals) < 2
+    assert scene.domain.x == (0.0, 1.0)  # panels stacked: each has the full width
+    assert {t.legend for t in fig.data if isinstance(t, (go.Mesh3d, go.Scatter3d))} == {"legend2"}
     with pytest.raises(ValueError, match="layer_2d must be a NeuronLayer with in_dim=2"):
         two_neurons_figure(L2, L2)
 
@@ -146,8 +259,84 @@ def test_two_neurons_panels():
         (lambda: boundaries_2d_figure(L8, ((0, 0), (0, 1))), ValueError, "empty or inverted"),
         (lambda: boundaries_1d_figure(L2, regions={"R": (2, 1)}), ValueError, r"regions\['R'\]"),
         (lambda: use_renderer("nope"), ValueError, "unknown plotly renderer"),
+        (lambda: groups_figure(G3, neurons="some"), ValueError, "neurons must be None, 'all'"),
+        (lambda: groups_figure(G3, neurons=[9]), ValueError, r"indices in \[0, 8\)"),
+        (lambda: groups_figure(G3, valid=(1, 0)), ValueError, "valid must satisfy lo < hi"),
+        (lambda: group_slider_figure(G3, levels=[2.0]), ValueError, "levels must be 1 or more"),
+        (lambda: group_slider_figure(G3, max_steps=3), ValueError, "more than max_steps=3"),
     ],
 )
 def test_bad_figure_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+G3 = group_partition_1d(L3, (-0.3, 1.5))
+
+
+def test_groups_figure_says_which_neurons_are_left_out_and_has_a_key():
+    fig = groups_figure(G3, valid=(0.0, 1.5))
+    member = G3.membership()
+    never = np.flatnonzero(~member.any(axis=0)).tolist()
+    assert never  # the seed-3 layer has neurons that are never positive on this window
+    assert fig.layout.title.subtitle.text.startswith(
+        f"not drawn: neurons {', '.join(map(str, never))}"
+    )
+    assert fig.data[0].xgap is None  # no white separator at every breakpoint
+    names = [t.name for t in fig.data if t.showlegend]
+    assert {"in the group", "not in the group"} <= set(names)
+    assert any(n.startswith("outside the valid range [0, 1.5]") for n in names)
+    everyone = groups_figure(G3, neurons="all")
+    assert len(everyone.data[0].y) == 8
+    assert not everyone.layout.title.subtitle.text
+
+
+def test_group_slider_frames_follow_the_exact_groups():
+    fig = group_slider_figure(G3, x_title="input x")
+    k = G3.n_ranges
+    assert len(fig.frames) == k == len(fig.layout.sliders[0].steps)
+    for j, frame in enumerate(fig.frames):
+        line, stay, enter, leave = frame.data
+        x = (G3.breakpoints[j] + G3.breakpoints[j + 1]) / 2
+        assert line.x == (x, x)
+        ticks = fig.layout.yaxis.ticktext
+        shown = {int(ticks[int(y)][1:]) for y in (*stay.y, *enter.y)}
+        assert shown == set(G3.group(j))
+        if j:
+            assert {int(ticks[int(y)][1:]) for y in enter.y} == set(G3.entering(j).tolist())
+            assert {int(ticks[int(y)][1:]) for y in leave.y} == set(G3.leaving(j).tolist())
+        assert f"G(x) = {list(G3.group(j))}" in frame.layout.annotations[0].text
+    step = fig.layout.sliders[0].steps[2]
+    assert step.method == "animate"
+    assert list(step.args[0]) == ["2"]
+    keys = {t.name for t in fig.data if t.showlegend}
+    assert {"in G(x)", "entering", "leaving"} <= keys
+    # plotly.js cannot redraw a pattern fill during an animation (TypeError in the page)
+    shaded = group_slider_figure(G3, valid=(0.0, 1.5))
+    assert not [t for t in shaded.data if getattr(t, "fillpattern", None) and t.fillpattern.shape]
+    assert any(t.name.startswith("outside the valid range") for t in shaded.data)
+
+
+def test_group_slider_works_in_static_html(tmp_path):
+    import plotly.io as pio
+
+    html = pio.to_html(group_slider_figure(G3), include_plotlyjs=False, full_html=False)
+    assert "Plotly.addFrames" in html or '"frames"' in html
+
+
+def test_default_windows_hold_every_boundary_crossing():
+    from neuronboundary.plotting.one_d import auto_x_range
+    from neuronboundary.plotting.two_d import auto_box
+
+    (x0, x1), (y0, y1) = auto_box(L8)
+    w, b = L8.weight, L8.bias
+    for i in range(5):
+        for j in range(i + 1, 5):
+            p = np.linalg.solve(w[[i, j]], -b[[i, j]])
+            assert x0 < p[0] < x1
+            assert y0 < p[1] < y1
+    lo, hi = auto_x_range(L2)
+    assert lo < min(L2.boundary_points.min(), 0)
+    assert max(L2.boundary_points.max(), 0) < hi
+    fig = boundaries_2d_figure(L8)  # no box: the default window, and the regions still exact
+    assert list(fig.layout.xaxis.range) == [x0, x1]

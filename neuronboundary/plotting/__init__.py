@@ -4,26 +4,33 @@ writes files (see :mod:`neuronboundary.export`)."""
 
 from neuronboundary.plotting._style import (
     NEGATIVE,
+    NEURON_PALETTE,
     OKABE_ITO,
     POSITIVE,
     TEMPLATE,
+    neuron_colour,
+    neuron_dash,
     neuron_hover,
     use_renderer,
 )
 from neuronboundary.plotting.diagram import two_neurons_figure
-from neuronboundary.plotting.groups import groups_figure, similarity_figure
+from neuronboundary.plotting.groups import group_slider_figure, groups_figure, similarity_figure
 from neuronboundary.plotting.one_d import boundaries_1d_figure, guidelines_figure
 from neuronboundary.plotting.two_d import boundaries_2d_figure, planes_figure
 
 __all__ = [
     "NEGATIVE",
+    "NEURON_PALETTE",
     "OKABE_ITO",
     "POSITIVE",
     "TEMPLATE",
     "boundaries_1d_figure",
     "boundaries_2d_figure",
+    "group_slider_figure",
     "groups_figure",
     "guidelines_figure",
+    "neuron_colour",
+    "neuron_dash",
     "neuron_hover",
     "planes_figure",
     "similarity_figure",
