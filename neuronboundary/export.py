@@ -167,6 +167,7 @@ def write_html(fig: go.Figure, path: str | os.PathLike[str], div_id: str) -> Pat
         div_id=div_id,
         config=PLOTLY_CONFIG,
         validate=False,
+        auto_play=False,  # an animated figure (the group slider) waits for its play button
     )
     path.write_text(html, encoding="utf-8")
     return path
