@@ -49,7 +49,12 @@ def test_bad_figure_names(tmp_path, name):
 
 
 def test_missing_browser_still_writes_html_and_says_how_to_install(tmp_path, monkeypatch):
+    # no browser anywhere: not on PATH, not named by BROWSER_PATH, not in kaleido's folders
+    from choreographer.browsers.chromium import Chromium
+
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(Chromium, "find_browser", staticmethod(lambda *a, **k: None))
     with pytest.raises(ex.BrowserNotFoundError, match="apt-get install -y chromium"):
         ex.write_figure_set({"f": fig()}, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [

@@ -356,7 +356,7 @@ def boundaries_1d_figure(
         strips = {}
         default_title = (
             f"Sign pattern of {m} neurons along the input: {part.n_intervals} exact intervals"
-            + (f" and {len(named)} chosen region{'s' * (len(named) > 1)}" if named else "")
+            + (f" and {len(named)} chosen region{'s' * int(len(named) > 1)}" if named else "")
         )
     fig.update_layout(title=dict(text=title or default_title, x=0.02), height=height)
     crossing = layer.boundary_points
@@ -478,7 +478,7 @@ def boundaries_1d_figure(
             text = f"{name}<br>positive: {pos}"
         else:
             count = last - first
-            text = f"{name}<br>crosses {count} boundary point{'s' * (count > 1)}"
+            text = f"{name}<br>crosses {count} boundary point{'s' * int(count > 1)}"
         fig.add_shape(
             type="rect",
             x0=rlo,
