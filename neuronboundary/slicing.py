@@ -123,6 +123,8 @@ def box_domain_along(
     (t_lo, t_hi)
         Raises ``ValueError`` when the line misses the box.
 
+    Examples
+    --------
     >>> box_domain_along([1.0, 2.0], [1.0, -1.0])  # x1 = 1 + t >= 0, x2 = 2 - t >= 0
     (-1.0, 2.0)
     """
@@ -181,8 +183,12 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
     data : array-like or torch.Tensor, shape (n, d), n >= 2
     k : int, 1 <= k <= min(n, d)
 
+    Notes
+    -----
     Uses an exact thin SVD (``torch.linalg.svd`` in float64).
 
+    Examples
+    --------
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(500, 3)) * [5.0, 1.0, 0.1]
     >>> pca = pca_directions(x, k=1)
