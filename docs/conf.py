@@ -87,11 +87,11 @@ html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
 html_sidebars = {"index": [], "install": [], "gallery": []}
+html_context = {"default_mode": "light"}  # a fresh visitor gets a valid mode, no console error
 html_theme_options = {
     "logo": {"text": "neuronboundary"},
     "navbar_align": "left",
     "navbar_end": ["theme-switcher"],
-    "default_mode": "light",  # a fresh visitor gets a valid mode (no console error)
     "navbar_persistent": ["search-button-field"],
     "header_links_before_dropdown": 6,
     "secondary_sidebar_items": ["page-toc", "download-ipynb"],

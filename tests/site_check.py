@@ -41,20 +41,26 @@ NAVIGATION = {
 MEASURE = """() => {
   const divs = [...document.querySelectorAll('.plotly-graph-div')];
   const width = window.innerWidth;
-  const wide = [...document.body.querySelectorAll('*')]
-    .filter(e => e.getBoundingClientRect().right > width + 1 && e.getClientRects().length
-                 && !e.closest('.bd-sidebar-primary:not(.show), .bd-sidebar-secondary')
-                 && getComputedStyle(e).visibility !== 'hidden')
-    .slice(0, 3)
-    .map(e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string'
-         ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+  const scrollWidth = document.documentElement.scrollWidth;
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '');
+  const wide = scrollWidth <= width + 1 ? [] : [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > width + 1).slice(0, 3).map(name);
+  // a heading whose text does not fit its box is cut off (or wrapped mid-word), even when
+  // the page itself does not scroll
+  const hide = document.createElement('style');
+  hide.textContent = 'a.headerlink { display: none !important; }';  // the hover-only '#'
+  document.head.appendChild(hide);
+  const clipped = [...document.querySelectorAll('main h1, main h2, main h3')]
+    .filter(h => h.scrollWidth > h.clientWidth + 1).map(h => h.textContent.trim());
+  hide.remove();
   return {
     figures: divs.length,
     drawn: divs.filter(d => d.querySelector('svg.main-svg')).length,
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
-    scrollWidth: document.documentElement.scrollWidth,
+    scrollWidth: scrollWidth,
     width: width,
     wide: wide,
+    clipped: clipped,
   };
 }"""
 ALL_DRAWN = """() => typeof window.Plotly === 'undefined'
@@ -112,30 +118,12 @@ class SiteCheck:
         ``"page @ width: what"``."""
         start = len(self.problems)
         context = self.browser.new_context(viewport={"width": width, "height": 900})
-        try:
-            for path in pages:
-                self._check_page(context, Path(path), width, navigation, screenshots or {})
-        finally:
-            context.close()
-        return self.problems[start:]
-
-    def _check_page(
-        self,
-        context: Any,
-        path: Path,
-        width: int,
-        navigation: bool,
-        screenshots: dict[Path, Path],
-    ) -> None:
-        where = f"{path.name} @ {width}px"
+        start = len(self.problems)
         errors: list[str] = []
-        page = context.new_page()
+        page = context.new_page()  # one tab per width: opening pages in it is cheaper
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(f"uncaught {exc}"))
-        page.on(
-            "requestfailed",
-            lambda r: errors.append(f"failed load {r.url} ({r.failure})"),
-        )
+        page.on("requestfailed", lambda r: errors.append(f"failed load {r.url} ({r.failure})"))
         page.on(
             "request",
             lambda r: (
@@ -145,32 +133,47 @@ class SiteCheck:
             ),
         )
         try:
-            page.goto(path.as_uri(), wait_until="load")
-            with contextlib.suppress(self.timeout_error):  # reported below: not drawn
-                page.wait_for_function(ALL_DRAWN, timeout=15_000)
-            page.wait_for_timeout(100)  # let late console messages arrive
-            state = page.evaluate(MEASURE)
-            self.problems += [f"{where}: {e}" for e in errors]
-            if state["drawn"] != state["figures"]:
-                self.problems.append(
-                    f"{where}: {state['figures'] - state['drawn']} of {state['figures']} "
-                    f"plotly figure(s) not drawn"
-                )
-            if state["scrollWidth"] > state["width"] + 1:
-                self.problems.append(
-                    f"{where}: page body {state['scrollWidth']} px wide in a {width} px "
-                    f"window (widest: {state['wide']})"
-                )
-            if navigation:
-                nav = page.locator(NAVIGATION[min(NAVIGATION, key=lambda w: abs(w - width))])
-                if not any(nav.nth(i).is_visible() for i in range(nav.count())):
-                    self.problems.append(f"{where}: no visible navigation")
-            self.problems += [f"{where}: {b}" for b in self._broken(path, state["links"])]
-            if path in screenshots:
-                screenshots[path].parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(screenshots[path]), full_page=False)
+            for path in map(Path, pages):
+                errors.clear()
+                self._check_page(page, path, width, errors, navigation, screenshots or {})
         finally:
-            page.close()
+            context.close()
+        return self.problems[start:]
+
+    def _check_page(
+        self,
+        page: Any,
+        path: Path,
+        width: int,
+        errors: list[str],
+        navigation: bool,
+        screenshots: dict[Path, Path],
+    ) -> None:
+        where = f"{path.name} @ {width}px"
+        page.goto(path.as_uri(), wait_until="load")
+        with contextlib.suppress(self.timeout_error):  # reported below: not drawn
+            page.wait_for_function(ALL_DRAWN, timeout=15_000)
+        state = page.evaluate(MEASURE)
+        self.problems += [f"{where}: {e}" for e in errors]
+        if state["drawn"] != state["figures"]:
+            self.problems.append(
+                f"{where}: {state['figures'] - state['drawn']} of {state['figures']} "
+                f"plotly figure(s) not drawn"
+            )
+        if state["scrollWidth"] > state["width"] + 1:
+            self.problems.append(
+                f"{where}: page body {state['scrollWidth']} px wide in a {width} px "
+                f"window (widest: {state['wide']})"
+            )
+        self.problems += [f"{where}: heading cut off: {h!r}" for h in state["clipped"]]
+        if navigation:
+            nav = page.locator(NAVIGATION[min(NAVIGATION, key=lambda w: abs(w - width))])
+            if not any(nav.nth(i).is_visible() for i in range(nav.count())):
+                self.problems.append(f"{where}: no visible navigation")
+        self.problems += [f"{where}: {b}" for b in self._broken(path, state["links"])]
+        if path in screenshots:
+            screenshots[path].parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshots[path]), full_page=False)
 
     def _broken(self, page: Path, links: list[str]) -> Iterator[str]:
         for href in dict.fromkeys(links):
