@@ -318,10 +318,10 @@ def _strip_any(app, what, name, obj, options, signature, return_annotation):
     import re
 
     if signature:
-        signature = re.sub(r": Any(?=\s*[,)=])", "", signature)
+        signature = re.sub(r":\s*~?(typing\.)?Any(?=\s*[,)=])", "", signature)
         # a dataclass field's default_factory shows as "<factory>", which is not Python
         signature = re.sub(r"=\s*<factory>", "=...", signature)
-    if return_annotation == "Any":
+    if return_annotation in ("Any", "~typing.Any", "typing.Any"):
         return_annotation = None
     return signature, return_annotation
 
