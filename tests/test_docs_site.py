@@ -150,3 +150,24 @@ def test_checker_reports_overflow_external_loads_and_missing_navigation(tmp_path
     assert "390 px window" in problems
     assert "external load https://example.org/logo.png" in problems
     assert "no visible navigation" in problems
+
+
+def test_prose_names_public_functions_through_api_links():
+    """In the pages' prose, a public name in plain backticks (`partition_1d`, `nb.slice_1d(...)`)
+    must be a cross-reference instead ({func}`~neuronboundary.partition_1d`), so that it links
+    to its API page and a wrong name fails the build. Code cells are linked by codeautolink."""
+    import neuronboundary
+    from neuronboundary import plotting
+
+    public = set(neuronboundary.__all__) | set(plotting.__all__)
+    docs = Path(__file__).parents[1] / "docs"
+    plain = []
+    for page in sorted(p for p in docs.glob("*.md") if not p.name.startswith("_")):
+        text = re.sub(
+            r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE
+        )
+        for match in re.finditer(r"(?<![}\w])`([^`]+)`", text):
+            name = re.match(r"(?:nb\.|neuronboundary\.|plotting\.)?(\w+)", match.group(1))
+            if name and name.group(1) in public:
+                plain.append(f"{page.name}: `{match.group(1)}`")
+    assert plain == []
