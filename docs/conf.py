@@ -94,7 +94,10 @@ html_theme_options = {
     "navbar_end": ["theme-switcher"],
     "navbar_persistent": ["search-button-field"],
     "header_links_before_dropdown": 6,
-    "secondary_sidebar_items": ["page-toc", "download-ipynb"],
+    # notebook pages: the download sits above the title, and the right sidebar (empty there)
+    # leaves its width to the code
+    "article_header_end": ["download-ipynb"],
+    "secondary_sidebar_items": ["page-toc"],
     "show_toc_level": 2,
     "show_prev_next": True,
     "footer_start": ["copyright"],
