@@ -72,9 +72,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def docs(session: nox.Session) -> None:
-    """Build the docs site into build/docs/html (warnings are errors, notebooks executed with a
-    cache), then open every page in headless Chromium (figures draw, no console error, no
-    network, links resolve). Arguments go to sphinx-build."""
+    """Build the docs site into build/docs/html (warnings and broken references are errors,
+    notebooks executed with a cache, gallery PNGs from build/figures, refreshed when stale),
+    then open every page with Playwright in the system Chromium at 1280 and 390 px (navigation,
+    figures drawn, no console error, no network, links resolve, no overflow). Arguments go to
+    sphinx-build; NEURONBOUNDARY_SCREENSHOTS=DIR saves screenshots."""
     ensure_browser(session)
     install(session, "docs", "test")
     session.run(

@@ -29,6 +29,7 @@ from neuronboundary.slicing import (
     slice_1d,
     slice_2d,
     slice_2d_through,
+    sweep_interval,
 )
 
 __version__ = "0.1.0"
@@ -65,5 +66,6 @@ __all__ = [
     "slice_1d",
     "slice_2d",
     "slice_2d_through",
+    "sweep_interval",
     "top_k",
 ]

@@ -24,7 +24,7 @@ __all__ = ["Neuron", "NeuronLayer", "check_layer", "find_linear", "linear_layer_
 
 @dataclass(frozen=True)
 class Neuron:
-    """One neuron ``y = weight . x + bias`` of a layer (see :meth:`NeuronLayer.neuron`).
+    """One neuron ``y = weight · x + bias`` of a layer (see :meth:`NeuronLayer.neuron`).
 
     ``boundary`` is the input where the output is zero for a 1-D input (``-bias / weight``),
     ``None`` for a wider input, and NaN for a constant neuron (all weights zero).
@@ -51,6 +51,8 @@ class NeuronLayer:
     bias : array-like or torch.Tensor, shape (m,)
         One bias per neuron.
 
+    Notes
+    -----
     Both are stored as read-only float64 numpy arrays. Values must be finite and m, d >= 1.
     The outputs are pre-activation: no non-linearity is applied.
 
@@ -304,7 +306,7 @@ class NeuronLayer:
         return np.sign(self._weight[:, 0]).astype(np.int8)
 
     def hyperplanes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each neuron's boundary ``{x : w . x + b = 0}`` as ``normal . x = offset``.
+        """Each neuron's boundary ``{x : w · x + b = 0}`` as ``normal · x = offset``.
 
         Returns
         -------
@@ -314,6 +316,8 @@ class NeuronLayer:
             Signed distance of the boundary from the origin along the normal, ``-b / |w|``.
             Rows of constant neurons are NaN.
 
+        Examples
+        --------
         >>> normals, offsets = NeuronLayer([[3.0, 4.0]], [-10.0]).hyperplanes()
         >>> normals, offsets
         (array([[0.6, 0.8]]), array([2.]))

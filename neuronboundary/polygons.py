@@ -35,7 +35,7 @@ def box_polygon(box: Any) -> np.ndarray:
 
 
 def clip_halfplane(polygon: Any, weight: Any, bias: float, side: int = 1) -> np.ndarray:
-    """The part of a convex polygon where ``side * (weight . x + bias) >= 0``.
+    """The part of a convex polygon where ``side * (weight · x + bias) >= 0``.
 
     Parameters
     ----------
@@ -46,6 +46,8 @@ def clip_halfplane(polygon: Any, weight: Any, bias: float, side: int = 1) -> np.
     -------
     (j, 2) counter-clockwise polygon, possibly empty (shape (0, 2)).
 
+    Examples
+    --------
     >>> clip_halfplane(box_polygon(((0, 2), (0, 1))), [1.0, 0.0], -1.0)
     array([[1., 0.],
            [2., 0.],

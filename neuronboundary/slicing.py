@@ -25,6 +25,7 @@ __all__ = [
     "slice_1d",
     "slice_2d",
     "slice_2d_through",
+    "sweep_interval",
 ]
 
 
@@ -141,6 +142,8 @@ def box_domain_along(
     (t_lo, t_hi)
         Raises ``ValueError`` when the line misses the box.
 
+    Examples
+    --------
     >>> box_domain_along([1.0, 2.0], [1.0, -1.0])  # x1 = 1 + t >= 0, x2 = 2 - t >= 0
     (-1.0, 2.0)
     """
@@ -208,9 +211,13 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
     data : array-like or torch.Tensor, shape (n, d), n >= 2
     k : int, 1 <= k <= min(n, d)
 
+    Notes
+    -----
     Uses a thin SVD (``numpy.linalg.svd`` in float64; torch's rounds differently with the
     thread count).
 
+    Examples
+    --------
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(500, 3)) * [5.0, 1.0, 0.1]
     >>> pca = pca_directions(x, k=1)
@@ -293,3 +300,75 @@ def concept_vector(data: Any, labels: Any, positive: Any, negative: Any) -> np.n
             )
         means.append(x[mask].mean(axis=0))
     return means[0] - means[1]
+
+
+def sweep_interval(
+    data: Any, origin: Any, direction: Any, coverage: float = 0.98
+) -> tuple[float, float]:
+    """The range of t where the data project on the line ``x(t) = origin + t * direction``.
+
+    Each sample ``x`` projects to ``t = (x - origin) . direction / (direction . direction)``,
+    the position of its orthogonal projection on the line (t = 0 at ``origin``, t = 1 at
+    ``origin + direction``). The result is the central ``coverage`` share of these positions:
+    their ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles (numpy's default
+    linear interpolation), so a few outliers do not stretch the sweep. Pass it as the interval
+    of :func:`~neuronboundary.partition_1d` or :func:`~neuronboundary.group_partition_1d` on
+    ``slice_1d(layer, origin, direction)``.
+
+    Parameters
+    ----------
+    data : array-like or torch.Tensor, shape (n, d)
+        The samples, one per row, n >= 1.
+    origin : array-like, shape (d,)
+        Where the line starts (t = 0).
+    direction : array-like, shape (d,), not all zero
+        The line's direction (t = 1 at ``origin + direction``).
+    coverage : float, 0 < coverage <= 1
+        Share of the samples whose projection falls inside the interval; 1 gives the full
+        range (min, max).
+
+    Returns
+    -------
+    (t_lo, t_hi) : tuple of float
+        With ``t_lo < t_hi``. Raises ``ValueError`` when every sample projects to the same t
+        (no interval to sweep: pass an explicit one).
+
+    See Also
+    --------
+    box_domain_along : the range of t where ``x(t)`` stays a valid input.
+
+    Examples
+    --------
+    >>> data = [[0.0, 1.0], [1.0, 0.0], [2.0, 5.0], [4.0, 3.0]]
+    >>> sweep_interval(data, origin=[0.0, 0.0], direction=[2.0, 0.0], coverage=1.0)
+    (0.0, 2.0)
+    >>> sweep_interval(data, origin=[0.0, 0.0], direction=[2.0, 0.0], coverage=0.5)
+    (0.375, 1.25)
+    """
+    x = as_float_array(data, "data")
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError(
+            f"data must have shape (n, d) with one sample per row; got shape {x.shape}."
+        )
+    check_finite(x, "data")
+    d = x.shape[1]
+    o = finite_vector(origin, "origin", d)
+    v = finite_vector(direction, "direction", d)
+    if not np.any(v):
+        raise ValueError("direction must not be the zero vector: a line needs a direction.")
+    share = as_float_array(coverage, "coverage")
+    if share.ndim != 0 or not 0.0 < float(share) <= 1.0:
+        raise ValueError(
+            f"coverage must be one number in (0, 1], the share of samples to cover "
+            f"(e.g. 0.98); got {coverage!r}."
+        )
+    share = float(share)
+    # numpy's pairwise row sums: the same result whatever the number of threads
+    t = np.sum((x - o) * v, axis=1) / np.sum(v * v)
+    lo, hi = np.quantile(t, [(1.0 - share) / 2.0, (1.0 + share) / 2.0])
+    if not lo < hi:
+        raise ValueError(
+            f"every sample projects to t = {lo!r} along direction: there is no interval to "
+            f"sweep. Pass an explicit interval, or a direction along which the data vary."
+        )
+    return float(lo), float(hi)

@@ -580,6 +580,21 @@ CASES = [
         ValueError,
         "50 slider steps is more than max_steps=10",
     ),
+    # --- branch docs-site: sweep_interval ---
+    Case(
+        "slicing",
+        "sweep coverage outside (0, 1]",
+        lambda: nb.sweep_interval([[0.0], [1.0]], [0.0], [1.0], coverage=98),
+        ValueError,
+        r"coverage must be one number in \(0, 1\]",
+    ),
+    Case(
+        "slicing",
+        "every sample projects to one point",
+        lambda: nb.sweep_interval([[1.0, 0.0], [1.0, 5.0]], [0.0, 0.0], [1.0, 0.0]),
+        ValueError,
+        "no interval to sweep",
+    ),
 ]
 
 
