@@ -45,6 +45,11 @@ def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
     >>> line.weight.ravel(), line.bias
     (array([ 3., -1.]), array([0.5, 0. ]))
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            return layer.with_first_layer(slice_1d(layer.layers[0], origin, direction))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
@@ -65,6 +70,11 @@ def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
     >>> plane.weight, plane.bias
     (array([[1., 3.]]), array([1.]))
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            return layer.with_first_layer(slice_2d(layer.layers[0], origin, u, v))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
@@ -89,6 +99,11 @@ def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
     >>> slice_2d_through(layer, [0, 0, 0], [1, 0, 0], [0, 1, 0]).weight
     array([[1., 1.]])
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            return layer.with_first_layer(slice_2d_through(layer.layers[0], a, b, c))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     pa = finite_vector(a, "a", d)

@@ -1,0 +1,166 @@
+"""The Network model: construction, evaluation, neuron indexing and reading torch modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import neuronboundary as nb
+from neuronboundary import Network, NeuronLayer
+
+
+def _x(n: int, d: int, seed: int = 0) -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(seed).normal(size=(n, d)))
+
+
+def test_construction_and_indexing():
+    net = Network.random([3, 4, 5, 2], seed=0, activations=[0.1, "identity"])
+    assert net.layer_sizes == (4, 5, 2)
+    assert net.activations == ("leaky_relu(0.1)", "identity", "identity")
+    assert net.neuron_offsets.tolist() == [0, 4, 9, 11]
+    assert net.neuron_index(-1, 1) == 10
+    assert net.layer_of([0, 4, 10]).tolist() == [[0, 0], [1, 0], [2, 1]]
+    parts = net.split(np.zeros((2, 11), dtype=np.int8))
+    assert [p.shape for p in parts] == [(2, 4), (2, 5), (2, 2)]
+    assert "3 -> 4 -> 5 -> 2" in repr(net)
+    assert Network([NeuronLayer([[1.0]], [0.0])]) == Network(NeuronLayer([[1.0]], [0.0]))
+
+
+def test_evaluation_matches_torch():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 6),
+        torch.nn.LeakyReLU(0.2),
+        torch.nn.Linear(6, 4),
+        torch.nn.ReLU(),
+        torch.nn.Linear(4, 2),
+    ).double()
+    net = Network.from_module(model)
+    x = _x(20, 3)
+    assert np.allclose(net(x), model(x).detach().numpy(), rtol=0, atol=1e-12)
+    assert net.activations == ("leaky_relu(0.2)", "relu", "identity")
+
+
+def test_bad_construction():
+    with pytest.raises(ValueError, match="chain"):
+        Network([NeuronLayer(np.ones((3, 2)), np.zeros(3)), NeuronLayer(np.ones((1, 2)), [0.0])])
+    with pytest.raises(ValueError, match="at least one"):
+        Network([])
+    with pytest.raises(TypeError, match=r"layers\[0\] must be a NeuronLayer"):
+        Network([np.ones((2, 2))])
+    with pytest.raises(ValueError, match="activations"):
+        Network([NeuronLayer([[1.0]], [0.0])] * 2, activations="gelu")
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        Network([NeuronLayer([[1.0]], [0.0])] * 2, activations=["relu"] * 3)
+
+
+def test_from_module_folds_batchnorm_dropout_and_nesting():
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(),
+        torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU()),
+        torch.nn.Dropout(0.3),
+        torch.nn.Identity(),
+        torch.nn.Linear(5, 4),
+        torch.nn.Linear(4, 3),
+    ).double()
+    bn = model[1][1]
+    bn.running_mean.uniform_(-1, 1)
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.uniform_(-2, 2)
+    model.eval()
+    net = Network.from_module(model)
+    assert net.layer_sizes == (5, 4, 3)
+    assert net.activations == ("relu", "identity", "identity")
+    x = _x(30, 6)
+    assert np.allclose(net(x), model(x).detach().numpy(), atol=1e-12)
+
+
+def test_from_module_convolutions_and_pooling():
+    torch.manual_seed(2)
+    model = (
+        torch.nn.Sequential(
+            torch.nn.Conv2d(1, 2, 3),
+            torch.nn.ReLU(),
+            torch.nn.AvgPool2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(2 * 3 * 3, 3),
+        )
+        .double()
+        .eval()
+    )
+    net = Network.from_module(model, input_shape=(1, 8, 8))
+    assert net.layer_sizes == (2 * 6 * 6, 3)
+    x = _x(5, 64)
+    assert np.allclose(net(x), model(x.reshape(5, 1, 8, 8)).detach().numpy(), atol=1e-12)
+    conv1 = (
+        torch.nn.Sequential(
+            torch.nn.Conv1d(2, 3, 2), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(9, 1)
+        )
+        .double()
+        .eval()
+    )
+    net1 = Network.from_module(conv1, input_shape=(2, 4))
+    x = _x(4, 8)
+    assert np.allclose(net1(x), conv1(x.reshape(4, 2, 4)).detach().numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("module", "match"),
+    [
+        (torch.nn.GELU(), "GELU.*smooth"),
+        (torch.nn.LayerNorm(4), "LayerNorm.*standard deviation"),
+        (torch.nn.Softmax(dim=1), "Softmax"),
+        (torch.nn.MaxPool1d(2), "MaxPool1d"),
+        (torch.nn.Tanh(), "Tanh"),
+        (torch.nn.Embedding(3, 4), "not supported"),
+    ],
+)
+def test_from_module_refuses_non_piecewise_linear(module, match):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), module, torch.nn.Linear(4, 1)).eval()
+    with pytest.raises(TypeError, match=match):
+        Network.from_module(model)
+
+
+def test_from_module_refuses_training_mode_and_other_problems():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU())
+    with pytest.raises(ValueError, match=r"training mode.*model.eval\(\)"):
+        Network.from_module(model)
+    with pytest.raises(ValueError, match="training mode"):
+        Network.from_module(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.1)))
+    with pytest.raises(ValueError, match="input_shape"):
+        Network.from_module(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 2)).eval())
+    with pytest.raises(TypeError, match="activation must follow"):
+        Network.from_module(torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+    with pytest.raises(TypeError, match="no Linear"):
+        Network.from_module(torch.nn.Sequential(torch.nn.Flatten()))
+    with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
+        Network.from_module("model")
+
+    class Custom(torch.nn.Module):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(TypeError, match=r"nn\.Sequential"):
+        Network.from_module(Custom())
+
+
+def test_layer_is_accepted_as_one_layer_network():
+    layer = NeuronLayer.random(4, 3, seed=0)
+    net = Network([layer])
+    x = _x(6, 3)
+    assert np.array_equal(net.signs(x), layer.signs(x))
+    assert np.array_equal(net(x), layer(x))
+
+
+def test_slicing_a_network():
+    net = Network.random([5, 4, 2], seed=3)
+    rng = np.random.default_rng(0)
+    o, d, _u = rng.normal(size=(3, 5))
+    line = nb.slice_1d(net, o, d)
+    t = np.linspace(-1, 1, 7)
+    assert np.allclose(line(t[:, None]), net(o + t[:, None] * d))
+    a, b, c = rng.normal(size=(3, 5))
+    plane = nb.slice_2d_through(net, a, b, c)
+    assert np.allclose(plane([[1.0, 0.0]]), net(b[None]))
