@@ -122,11 +122,6 @@ def _regions(name: str, v: Any) -> None:
             _interval(f"{name}[{key!r}]", rect)
 
 
-def _positive_number(name: str, v: Any) -> None:
-    if _number(name, v) <= 0:
-        raise ParameterError(f"parameter {name} must be a number > 0; got {v!r}.")
-
-
 def _unit_number(name: str, v: Any) -> None:
     if not 0.0 <= _number(name, v) <= 1.0:
         raise ParameterError(f"parameter {name} must be a number in [0, 1]; got {v!r}.")
@@ -152,9 +147,6 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "box": _box,
     "regions": _regions,
     "valid_from": _optional_number,
-    "hidden": _integer(1, 4096),
-    "epochs": _integer(1, 100_000),
-    "lr": _positive_number,
     "quantile": _unit_number,
     "concept_positive": _integer(0, 9),
     "concept_negative": _integer(0, 9),

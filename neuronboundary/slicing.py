@@ -203,8 +203,6 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
     >>> np.round(np.abs(pca.directions), 1)
     array([[1., 0., 0.]])
     """
-    import torch
-
     x = as_float_array(data, "data")
     if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"data must have shape (n, d) with n >= 2 samples; got shape {x.shape}.")
@@ -215,8 +213,9 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
             f"k must be an integer in [1, {min(n, d)}] for data of shape {x.shape}; got {k!r}."
         )
     mean = x.mean(axis=0)
-    _, s, vh = torch.linalg.svd(torch.from_numpy(x - mean), full_matrices=False)
-    s, vh = s.numpy(), vh.numpy()
+    # numpy's LAPACK, not torch's: torch.linalg.svd (MKL) rounds differently with the number of
+    # torch threads, which moved the digits PCA figure by ~1e-15 between 1 and 2 threads
+    _, s, vh = np.linalg.svd(x - mean, full_matrices=False)
     directions = vh[:k].copy()
     flip = np.sign(directions[np.arange(k), np.argmax(np.abs(directions), axis=1)])
     directions *= flip[:, None]

@@ -46,9 +46,7 @@ def test_notebooks_are_kept_without_outputs():
 
 def test_all_notebooks_run_with_small_parameters(tmp_path):
     out = tmp_path / "figs"
-    summary = run_figures(
-        out, parameters={"n_neurons": 3, "epochs": 20}, png=HAS_BROWSER, progress=False
-    )
+    summary = run_figures(out, parameters={"n_neurons": 3}, png=HAS_BROWSER, progress=False)
     assert list(summary.files) == list(FIGURES)
     for name in FIGURES:
         assert (out / f"{name}.html").stat().st_size < 1_000_000
