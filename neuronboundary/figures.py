@@ -42,6 +42,9 @@ FIGURES: dict[str, str] = {
     "digits_groups_pca": "real_model_digits.ipynb",
     "digits_groups_concept": "real_model_digits.ipynb",
     "digits_similarity": "real_model_digits.ipynb",
+    "deep_guidelines": "deep_network.ipynb",
+    "deep_digits_slice": "deep_network.ipynb",
+    "deep_random_slice": "deep_network.ipynb",
 }
 
 #: Set by the runner, never by the user (use --out).

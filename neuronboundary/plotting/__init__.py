@@ -12,6 +12,7 @@ from neuronboundary.plotting._style import (
 )
 from neuronboundary.plotting.diagram import two_neurons_figure
 from neuronboundary.plotting.groups import groups_figure, similarity_figure
+from neuronboundary.plotting.network import deep_guidelines_figure, network_slice_figure
 from neuronboundary.plotting.one_d import boundaries_1d_figure, guidelines_figure
 from neuronboundary.plotting.two_d import boundaries_2d_figure, planes_figure
 
@@ -22,8 +23,10 @@ __all__ = [
     "TEMPLATE",
     "boundaries_1d_figure",
     "boundaries_2d_figure",
+    "deep_guidelines_figure",
     "groups_figure",
     "guidelines_figure",
+    "network_slice_figure",
     "neuron_hover",
     "planes_figure",
     "similarity_figure",

@@ -83,8 +83,9 @@ def deep_guidelines_figure(
     inner = np.arange(1, partition.n_intervals)
     first_layer = partition.breakpoint_layers
     bends = t[inner][first_layer < lay]
-    lo, hi = float(np.min(y[:, chosen])) if chosen.size else -1.0, (
-        float(np.max(y[:, chosen])) if chosen.size else 1.0
+    lo, hi = (
+        float(np.min(y[:, chosen])) if chosen.size else -1.0,
+        (float(np.max(y[:, chosen])) if chosen.size else 1.0),
     )
     pad = 0.05 * (hi - lo or 1.0)
     xs = np.repeat(bends, 3)
@@ -165,11 +166,7 @@ def network_slice_figure(
         verts, off = arrangement.polygon_vertices, arrangement.vertex_offsets
         for c in np.unique(cls):
             regs = np.flatnonzero(cls == c)
-            xs, ys = [], []
-            for r in regs:
-                poly = verts[off[r] : off[r + 1]]
-                xs.extend([*poly[:, 0], poly[0, 0], None])
-                ys.extend([*poly[:, 1], poly[0, 1], None])
+            xs, ys = _closed_polygons(verts, off, regs)
             colour = OKABE_ITO[int(c) % len(OKABE_ITO)]
             fig.add_trace(
                 go.Scatter(
@@ -233,6 +230,23 @@ def network_slice_figure(
     fig.update_xaxes(range=[x0, x1], constrain="domain")
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
     return fig
+
+
+def _closed_polygons(
+    verts: np.ndarray, off: np.ndarray, regs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The given CSR polygons, each closed and followed by a NaN break, as x and y arrays."""
+    cnt = off[regs + 1] - off[regs]
+    size = cnt + 2
+    out = np.full((int(size.sum()), 2), np.nan)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    within = np.arange(int(size.sum())) - np.repeat(start, size)
+    src = np.repeat(off[regs], size) + within
+    body = within < np.repeat(cnt, size)
+    out[body] = verts[src[body]]
+    close = within == np.repeat(cnt, size)
+    out[close] = verts[off[regs]]
+    return out[:, 0], out[:, 1]
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
