@@ -473,6 +473,16 @@ def _cut_layer(
     z = coef[:, 0, :] * centre[:, 0, None] + coef[:, 1, :] * centre[:, 1, None] + coef[:, 2, :]
     g = np.hypot(coef[:, 0, :], coef[:, 1, :])
     cand = np.abs(z) < g * (rad[:, None] + 2 * eps)
+    # keep the pairs whose line really has polygon vertices strictly on both sides
+    pr, pj = np.nonzero(cand)
+    vid = _ranges(off[:-1][pr], cnt0[pr])
+    rep = np.repeat(np.arange(pr.shape[0]), cnt0[pr])
+    c = coef[pr[rep], :, pj[rep]]
+    v = c[:, 0] * xy[vid, 0] + c[:, 1] * xy[vid, 1] + c[:, 2]
+    tol_v = eps * g[pr, pj][rep]
+    has_pos = np.bincount(rep, v > tol_v, pr.shape[0]) > 0
+    has_neg = np.bincount(rep, v < -tol_v, pr.shape[0]) > 0
+    cand[pr, pj] = has_pos & has_neg
     ncand = cand.sum(axis=1)
     order = np.argsort(-ncand, kind="stable")
     ncs = ncand[order]
@@ -516,7 +526,9 @@ def _cut_layer(
             with np.errstate(divide="ignore", invalid="ignore"):
                 lam = np.where(cross, v / (v - vn), 0.0)
             xpt = wxy + (wxy[nxt] - wxy) * lam[:, None]
-            pts = np.stack([wxy, xpt], axis=1).reshape(-1, 2)
+            pts = np.empty((Fw, 2, 2))
+            pts[:, 0], pts[:, 1] = wxy, xpt
+            pts = pts.reshape(-1, 2)
             col = cols[j][local]
             keeps, tags = [], []
             for side in (1, -1):
