@@ -22,6 +22,7 @@ Numeric contract
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,9 @@ class NetworkPartition1D:
         deep layer may flip many times).
     values : numpy.ndarray
         Shape (k + 1, N), float64: every neuron's pre-activation at every breakpoint (exactly
-        0 for the neurons flipping there). Between breakpoints every neuron is affine, so
-        ``(breakpoints, values[:, n])`` is neuron n's output along the line as a polyline.
+        0 for the neurons flipping there), built on first access. Between breakpoints every
+        neuron is affine, so ``(breakpoints, values[:, n])`` is neuron n's output along the line
+        as a polyline.
     network : Network
         The (1-D) network.
     tol : float
@@ -60,9 +62,18 @@ class NetworkPartition1D:
 
     breakpoints: np.ndarray
     signs: np.ndarray
-    values: np.ndarray
     network: Network
     tol: float
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        """Every neuron's pre-activation at every breakpoint, float64 (k + 1, N), exactly 0 for
+        the neurons flipping there (computed on first access by one forward pass)."""
+        z = np.concatenate(self.network.preactivations(self.breakpoints[:, None]), axis=1)
+        change = np.zeros(z.shape, dtype=bool)
+        change[1:-1] = self.signs[1:] != self.signs[:-1]
+        z[change] = 0.0
+        return z
 
     @property
     def n_intervals(self) -> int:
@@ -283,32 +294,26 @@ def network_partition_1d(
     flipping = np.flatnonzero(fa >= 1)
     z[fa[flipping], flipping] = 0.0
     signs = first.signs
-    values = [z]
     for lay in range(1, network.n_layers):
         layer = network.layers[lay]
-        h = network._activate(values[-1], lay - 1)
+        h = network._activate(z, lay - 1)
         z = h @ layer.weight.T + layer.bias
-        t, z, signs, values = _split(t, z, signs, values, eps)
-        values.append(z)
+        t, z, signs = _split(t, z, signs, eps)
         # sign on each piece from its two ends (never strictly opposite after the split)
         signs = np.concatenate([signs, np.sign(z[:-1] + z[1:]).astype(np.int8)], axis=1)
     return NetworkPartition1D(
-        breakpoints=t,
-        signs=np.ascontiguousarray(signs),
-        values=np.concatenate(values, axis=1),
-        network=network,
-        tol=float(tol),
+        breakpoints=t, signs=np.ascontiguousarray(signs), network=network, tol=float(tol)
     )
 
 
 def _split(
-    t: np.ndarray, z: np.ndarray, signs: np.ndarray, values: list[np.ndarray], eps: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    t: np.ndarray, z: np.ndarray, signs: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Subdivide the pieces of ``t`` at the strict sign changes of ``z`` (values at ``t``)."""
     za, zb = z[:-1], z[1:]
     piece, neuron = np.nonzero((za > 0) & (zb < 0) | (za < 0) & (zb > 0))
     if piece.size == 0:
-        return t, z, signs, values
+        return t, z, signs
     a, b = za[piece, neuron], zb[piece, neuron]
     ta, tb = t[piece], t[piece + 1]
     root = ta + (tb - ta) * (a / (a - b))
@@ -321,7 +326,7 @@ def _split(
     inner = ~(near_a | near_b)
     piece, neuron, root = piece[inner], neuron[inner], root[inner]
     if piece.size == 0:
-        return t, z, signs, values
+        return t, z, signs
     order = np.lexsort((neuron, root))
     piece, neuron, root = piece[order], neuron[order], root[order]
     # roots within eps of the previous one (in the same piece) are the same breakpoint
@@ -330,8 +335,8 @@ def _split(
     group = np.cumsum(new) - 1
     pts = root[new]
     pts_piece = piece[new]
-    # the new breakpoints' values: linear interpolation inside their piece (every layer so far
-    # is affine there), and exactly 0 for the neurons whose root it is
+    # the new breakpoints' values: linear interpolation inside their piece (the layer is affine
+    # there), and exactly 0 for the neurons whose root it is
     lam = ((pts - t[pts_piece]) / (t[pts_piece + 1] - t[pts_piece]))[:, None]
 
     def interp(arr: np.ndarray) -> np.ndarray:
@@ -339,7 +344,6 @@ def _split(
 
     znew = interp(z)
     znew[group, neuron] = 0.0
-    new_values = [interp(v) for v in values]
     # merge: new point j goes after old breakpoint pts_piece[j]
     n_old = t.shape[0]
     pos_old = np.arange(n_old) + np.searchsorted(pts_piece, np.arange(n_old), side="left")
@@ -354,9 +358,8 @@ def _split(
 
     t2 = merge(t, pts)
     z2 = merge(z, znew)
-    values2 = [merge(v, nv) for v, nv in zip(values, new_values, strict=True)]
     # each old piece j now spans several pieces: repeat its pattern
     counts = np.ones(n_old - 1, dtype=np.int64)
     np.add.at(counts, pts_piece, 1)
     signs2 = np.repeat(signs, counts, axis=0)
-    return t2, z2, signs2, values2
+    return t2, z2, signs2
