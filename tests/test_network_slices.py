@@ -344,3 +344,19 @@ def test_network_signs_are_exact(seed):
             want += [(v > 0) - (v < 0) for v in z]
             h = [v if v > 0 else Fraction(1, 2) * v for v in z]
         assert got[i].tolist() == want
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.sampled_from(["relu", 0.3, -0.5]),
+)
+def test_property_regions_match_reference(seed, widths, slope):
+    net = random_net(seed, [2, *widths], slope)
+    arr = nb.arrangement_2d(net, BOX)
+    ref = reference_regions(net)
+    assert arr.n_regions == len(ref)
+    assert {tuple(r) for r in arr.signs.tolist()} == {s for _, s in ref}
+    pts = np.random.default_rng(seed).uniform(-1, 1, size=(50, 2))
+    assert np.array_equal(arr.signs_of(arr.locate(pts)), net.signs(pts))
