@@ -92,9 +92,11 @@ class Network:
     [[[1, -1]], [[1]]]
     """
 
-    __slots__ = ("_layers", "_slopes")
+    __slots__ = ("_layers", "_skips", "_slopes")
 
-    def __init__(self, layers: Sequence[NeuronLayer], activations: Any = "relu") -> None:
+    def __init__(
+        self, layers: Sequence[NeuronLayer], activations: Any = "relu", skips: Any = ()
+    ) -> None:
         if isinstance(layers, NeuronLayer):
             layers = [layers]
         try:
@@ -136,6 +138,55 @@ class Network:
         self._layers = tuple(layers)
         self._slopes = np.array(slopes, dtype=np.float64)
         self._slopes.flags.writeable = False
+        self._skips = self._read_skips(skips)
+
+    def _read_skips(self, skips: Any) -> tuple[tuple[int, int, np.ndarray, np.ndarray], ...]:
+        out = []
+        dims = [layer.in_dim for layer in self._layers] + [self._layers[-1].n_neurons]
+        for i, skip in enumerate(skips):
+            skip = tuple(skip)
+            if len(skip) not in (2, 4):
+                raise ValueError(
+                    f"skips[{i}] must be (source, target) or (source, target, matrix, offset); "
+                    f"got {len(skip)} values."
+                )
+            src, dst = skip[0], skip[1]
+            L = self.n_layers
+            if not (
+                isinstance(src, (int, np.integer))
+                and isinstance(dst, (int, np.integer))
+                and 0 <= src < dst <= L
+            ):
+                raise ValueError(
+                    f"skips[{i}] = ({src!r}, {dst!r}) must satisfy 0 <= source < target <= {L}: "
+                    f"the input of layer `target` gets the input of layer `source` added."
+                )
+            if len(skip) == 4:
+                mat = np.array(skip[2], dtype=np.float64, ndmin=2)
+                off = np.array(skip[3], dtype=np.float64).reshape(-1)
+            else:
+                mat, off = np.eye(dims[src]), np.zeros(dims[src])
+            if mat.shape != (dims[dst], dims[src]) or off.shape != (dims[dst],):
+                raise ValueError(
+                    f"skips[{i}] adds an input of size {dims[src]} (layer {src}) to one of size "
+                    f"{dims[dst]} (layer {dst}); a residual connection needs equal sizes."
+                )
+            out.append((int(src), int(dst), mat, off))
+        return tuple(out)
+
+    @property
+    def skips(self) -> tuple[tuple[int, int, np.ndarray, np.ndarray], ...]:
+        """Residual connections ``(source, target, P, q)``: the input of layer ``target``
+        (``target == n_layers``: the output) is ``act(z_{target-1}) + P input_source + q``."""
+        return self._skips
+
+    def _skips_into(self, target: int) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+        return [sk for sk in self._skips if sk[1] == target]
+
+    @property
+    def skip_sources(self) -> tuple[int, ...]:
+        """Layers whose input a residual connection reads, sorted."""
+        return tuple(sorted({sk[0] for sk in self._skips}))
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -194,8 +245,8 @@ class Network:
         """
         from neuronboundary._torch_network import read_module
 
-        layers, slopes = read_module(model, input_shape)
-        return cls(layers, slopes)
+        layers, slopes, skips = read_module(model, input_shape)
+        return cls(layers, slopes, skips)
 
     # ------------------------------------------------------------------ data
     @property
@@ -259,6 +310,11 @@ class Network:
             self.n_layers == other.n_layers
             and np.array_equal(self._slopes, other._slopes)
             and all(a == b for a, b in zip(self._layers, other._layers, strict=True))
+            and len(self._skips) == len(other._skips)
+            and all(
+                a[:2] == b[:2] and np.array_equal(a[2], b[2]) and np.array_equal(a[3], b[3])
+                for a, b in zip(self._skips, other._skips, strict=True)
+            )
         )
 
     __hash__ = None
@@ -330,20 +386,28 @@ class Network:
             return np.maximum(z, 0.0)
         return np.where(z > 0, z, a * z)
 
-    def preactivations(self, x: Any) -> list[np.ndarray]:
-        """Every layer's pre-activation outputs at inputs ``x`` (n, d): a list of (n, m_l) arrays."""
+    def _forward(self, x: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(pre-activations per layer, inputs per layer + the output)."""
         h = self.check_inputs(x)
+        inputs = [h]
         out = []
         for i, layer in enumerate(self._layers):
             z = h @ layer.weight.T + layer.bias
             out.append(z)
             h = self._activate(z, i)
-        return out
+            for src, _, mat, off in self._skips_into(i + 1):
+                h = h + inputs[src] @ mat.T + off
+            inputs.append(h)
+        return out, inputs
+
+    def preactivations(self, x: Any) -> list[np.ndarray]:
+        """Every layer's pre-activation outputs at inputs ``x`` (n, d): a list of (n, m_l) arrays."""
+        return self._forward(x)[0]
 
     def __call__(self, x: Any) -> np.ndarray:
-        """The network's output (the last layer after its activation, identity by default),
-        shape (n, out_dim)."""
-        return self._activate(self.preactivations(x)[-1], self.n_layers - 1)
+        """The network's output (the last layer after its activation, identity by default,
+        plus any residual connection into the output), shape (n, out_dim)."""
+        return self._forward(x)[1][-1]
 
     def signs(self, x: Any) -> np.ndarray:
         """Exact sign pattern at each input: int8 (n, N) over all neurons.
@@ -355,6 +419,7 @@ class Network:
         inputs = self.check_inputs(x)
         h = inputs
         err = np.zeros_like(h)
+        ins, errs = [h], [err]
         rows = []
         unsure = np.zeros(h.shape[0], dtype=bool)
         for i, layer in enumerate(self._layers):
@@ -369,6 +434,19 @@ class Network:
             a = float(self._slopes[i])
             h = self._activate(z, i)
             err = max(1.0, abs(a)) * bound + (_U * np.abs(h) if a not in (0.0, 1.0) else 0.0)
+            for src, _, mat, off in self._skips_into(i + 1):
+                am = np.abs(mat).T
+                k = mat.shape[1]
+                add = ins[src] @ mat.T + off
+                err = (
+                    err
+                    + errs[src] @ am
+                    + (np.abs(ins[src]) @ am + np.abs(off)) * (2.0 * (k + 2) * _U)
+                )
+                h = h + add
+                err = (err + 2 * _U * np.abs(h)) * (1.0 + 8 * (k + 2) * _U)
+            ins.append(h)
+            errs.append(err)
         signs = np.concatenate(rows, axis=1)
         for r in np.flatnonzero(unsure):
             signs[r] = self._exact_signs(inputs[r])
@@ -376,6 +454,7 @@ class Network:
 
     def _exact_signs(self, h_row: np.ndarray) -> np.ndarray:
         h = [Fraction(float(v)) for v in h_row]
+        ins = [h]
         out = []
         for i, layer in enumerate(self._layers):
             a = Fraction(float(self._slopes[i]))
@@ -388,12 +467,30 @@ class Network:
                 z.append(acc)
             out.extend((v > 0) - (v < 0) for v in z)
             h = [v if v > 0 else a * v for v in z]
+            for src, _, mat, off in self._skips_into(i + 1):
+                h = [
+                    hv
+                    + Fraction(float(q))
+                    + sum(
+                        (Fraction(float(p)) * sv for p, sv in zip(row, ins[src], strict=True)),
+                        Fraction(0),
+                    )
+                    for hv, row, q in zip(h, mat.tolist(), off.tolist(), strict=True)
+                ]
+            ins.append(h)
         return np.array(out, dtype=np.int8)
 
     # ------------------------------------------------------------------ slicing helpers
-    def with_first_layer(self, layer: NeuronLayer) -> Network:
-        """The same network with its first layer replaced (e.g. composed with a slice)."""
-        return Network([layer, *self._layers[1:]], list(self._slopes))
+    def on_affine_input(self, origin: np.ndarray, basis: np.ndarray) -> Network:
+        """The network seen on ``x = origin + basis @ u`` (basis (d, k)): its first layer and
+        the residual connections from the input composed with that map; input dimension k."""
+        layer0 = self._layers[0]
+        first = NeuronLayer(layer0.weight @ basis, layer0.weight @ origin + layer0.bias)
+        skips = [
+            (src, dst, mat @ basis, mat @ origin + off) if src == 0 else (src, dst, mat, off)
+            for src, dst, mat, off in self._skips
+        ]
+        return Network([first, *self._layers[1:]], list(self._slopes), skips)
 
 
 def as_network(obj: Any, what: str = "this function") -> Network:

@@ -562,19 +562,25 @@ def _cut_layer(
 
 
 def _layer_coefficients(
-    network: Network, lay: int, prev: np.ndarray, signs_prev: np.ndarray
-) -> np.ndarray:
+    network: Network, lay: int, prev: np.ndarray, signs_prev: np.ndarray, skipmaps: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Layer ``lay``'s map on each region, (P, 3, m), from layer ``lay - 1``'s map ``prev``
-    (P, 3, m_prev) and its signs (P, m_prev) on those regions."""
+    (P, 3, m_prev) and its signs (P, m_prev) on those regions, plus residual connections
+    (``skipmaps[source]``: the map of that layer's input). Also returns the map of layer
+    ``lay``'s input."""
     a = network.negative_slopes[lay - 1]
     slope = np.where(signs_prev > 0, 1.0, a if a != 0.0 else 0.0)
     slope[signs_prev == 0] = 0.0 if a != 1.0 else 1.0
     h = prev * slope[:, None, :]
+    for src, _, mat, off in network._skips_into(lay):
+        sk = skipmaps[src]
+        h = h + (sk.reshape(-1, sk.shape[2]) @ mat.T).reshape(sk.shape[0], 3, -1)
+        h[:, 2, :] += off
     layer = network.layers[lay]
     P, _, mp = h.shape
     out = (h.reshape(3 * P, mp) @ layer.weight.T).reshape(P, 3, -1)
     out[:, 2, :] += layer.bias
-    return out
+    return out, h
 
 
 def _signs_at_points(coef: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -642,7 +648,13 @@ def network_arrangement_2d(
     coef0[:, 2, :] = layer0.bias + center @ w0.T
     out: dict[str, list] = {k: [] for k in ("xy", "cnt", "tag", "pos", "neg", "maps")}
     offsets = network.neuron_offsets
-    _descend(network, 1, xy0, off0, tag0, coef0, signs0, signs0, eps, offsets, out)
+    skipmaps = {}
+    if 0 in network.skip_sources:  # the map of the input itself, x = x' + center
+        ident = np.zeros((arr0.n_regions, 3, 2))
+        ident[:, 0, 0] = ident[:, 1, 1] = 1.0
+        ident[:, 2, :] = center
+        skipmaps[0] = ident
+    _descend(network, 1, xy0, off0, tag0, coef0, signs0, signs0, eps, offsets, out, skipmaps)
     xy = np.concatenate(out["xy"]) + center
     cnt = np.concatenate(out["cnt"]).astype(np.int64)
     off = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
@@ -690,6 +702,7 @@ def _descend(
     eps: float,
     offsets: np.ndarray,
     out: dict[str, list],
+    skipmaps: dict,
 ) -> None:
     """Cut the given polygons (regions after layer ``lay - 1``, whose layer ``lay - 1`` map is
     ``coef_prev`` (P, 3, m) and signs ``signs_prev``) by layers ``lay`` and later; emit."""
@@ -706,7 +719,10 @@ def _descend(
     chunk = max(1, min(_CHUNK, 2_000_000 // (3 * m)))
     for s in range(0, P, chunk):
         e = min(P, s + chunk)
-        coef = _layer_coefficients(network, lay, coef_prev[s:e], signs_prev[s:e])
+        sk = {k: v[s:e] for k, v in skipmaps.items()}
+        coef, h = _layer_coefficients(network, lay, coef_prev[s:e], signs_prev[s:e], sk)
+        if lay in network.skip_sources:
+            sk[lay] = h
         vs, ve = off[s], off[e]
         cols = np.arange(offsets[lay], offsets[lay + 1])
         cxy, coff, ctag, root = _cut_layer(
@@ -723,7 +739,20 @@ def _descend(
         croot = coef[root]
         signs = _signs_at_points(croot, pts)
         new_prefix = np.concatenate([prefix[s:e][root], signs], axis=1)
-        _descend(network, lay + 1, cxy, coff, ctag, croot, signs, new_prefix, eps, offsets, out)
+        _descend(
+            network,
+            lay + 1,
+            cxy,
+            coff,
+            ctag,
+            croot,
+            signs,
+            new_prefix,
+            eps,
+            offsets,
+            out,
+            {k: v[root] for k, v in sk.items()},
+        )
 
 
 def _first_layer_tags(

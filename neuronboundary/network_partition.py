@@ -294,11 +294,17 @@ def network_partition_1d(
     flipping = np.flatnonzero(fa >= 1)
     z[fa[flipping], flipping] = 0.0
     signs = first.signs
+    sources = network.skip_sources
+    carried = {0: t[:, None]} if 0 in sources else {}
     for lay in range(1, network.n_layers):
         layer = network.layers[lay]
         h = network._activate(z, lay - 1)
+        for src, _, mat, off in network._skips_into(lay):
+            h = h + carried[src] @ mat.T + off
+        if lay in sources:
+            carried[lay] = h
         z = h @ layer.weight.T + layer.bias
-        t, z, signs = _split(t, z, signs, eps)
+        t, z, signs, carried = _split(t, z, signs, eps, carried)
         # sign on each piece from its two ends (never strictly opposite after the split)
         signs = np.concatenate([signs, np.sign(z[:-1] + z[1:]).astype(np.int8)], axis=1)
     return NetworkPartition1D(
@@ -307,13 +313,13 @@ def network_partition_1d(
 
 
 def _split(
-    t: np.ndarray, z: np.ndarray, signs: np.ndarray, eps: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t: np.ndarray, z: np.ndarray, signs: np.ndarray, eps: float, carried: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Subdivide the pieces of ``t`` at the strict sign changes of ``z`` (values at ``t``)."""
     za, zb = z[:-1], z[1:]
     piece, neuron = np.nonzero((za > 0) & (zb < 0) | (za < 0) & (zb > 0))
     if piece.size == 0:
-        return t, z, signs
+        return t, z, signs, carried
     a, b = za[piece, neuron], zb[piece, neuron]
     ta, tb = t[piece], t[piece + 1]
     root = ta + (tb - ta) * (a / (a - b))
@@ -326,7 +332,7 @@ def _split(
     inner = ~(near_a | near_b)
     piece, neuron, root = piece[inner], neuron[inner], root[inner]
     if piece.size == 0:
-        return t, z, signs
+        return t, z, signs, carried
     order = np.lexsort((neuron, root))
     piece, neuron, root = piece[order], neuron[order], root[order]
     # roots within eps of the previous one (in the same piece) are the same breakpoint
@@ -362,4 +368,5 @@ def _split(
     counts = np.ones(n_old - 1, dtype=np.int64)
     np.add.at(counts, pts_piece, 1)
     signs2 = np.repeat(signs, counts, axis=0)
-    return t2, z2, signs2
+    carried2 = {k: merge(v, interp(v)) for k, v in carried.items()}
+    return t2, z2, signs2, carried2

@@ -49,7 +49,9 @@ def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
         from neuronboundary.network import Network
 
         if isinstance(layer, Network):
-            return layer.with_first_layer(slice_1d(layer.layers[0], origin, direction))
+            slice_1d(layer.layers[0], origin, direction)  # checks the arguments
+            o, v = as_float_array(origin, "origin"), as_float_array(direction, "direction")
+            return layer.on_affine_input(o, v.reshape(-1, 1))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
@@ -74,7 +76,10 @@ def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
         from neuronboundary.network import Network
 
         if isinstance(layer, Network):
-            return layer.with_first_layer(slice_2d(layer.layers[0], origin, u, v))
+            slice_2d(layer.layers[0], origin, u, v)  # checks the arguments
+            o = as_float_array(origin, "origin")
+            basis = np.stack([as_float_array(u, "u"), as_float_array(v, "v")], axis=1)
+            return layer.on_affine_input(o, basis)
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
@@ -103,7 +108,9 @@ def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
         from neuronboundary.network import Network
 
         if isinstance(layer, Network):
-            return layer.with_first_layer(slice_2d_through(layer.layers[0], a, b, c))
+            slice_2d_through(layer.layers[0], a, b, c)  # checks the arguments
+            pa, pb, pc = (as_float_array(p, "point") for p in (a, b, c))
+            return layer.on_affine_input(pa, np.stack([pb - pa, pc - pa], axis=1))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     pa = finite_vector(a, "a", d)

@@ -138,12 +138,88 @@ def test_from_module_refuses_training_mode_and_other_problems():
     with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
         Network.from_module("model")
 
-    class Custom(torch.nn.Module):
+    class Empty(torch.nn.Module):
         def forward(self, x):
             return x
 
-    with pytest.raises(TypeError, match=r"nn\.Sequential"):
-        Network.from_module(Custom())
+    with pytest.raises(TypeError, match="no Linear"):
+        Network.from_module(Empty())
+
+    class Branching(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.a(x) * self.b(x)
+
+    with pytest.raises(TypeError, match="branches"):
+        Network.from_module(Branching())
+
+
+class _Residual(torch.nn.Module):
+    def __init__(self, width: int, slope: float = 0.0):
+        super().__init__()
+        self.inner = torch.nn.Linear(width, width)
+        self.act = torch.nn.LeakyReLU(slope) if slope else torch.nn.ReLU()
+        self.outer = torch.nn.Linear(width, width)
+
+    def forward(self, x):
+        return x + self.outer(self.act(self.inner(x)))
+
+
+class _ResMLP(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Linear(2, 4)
+        self.relu = torch.nn.ReLU()
+        self.block1 = _Residual(4)
+        self.block2 = _Residual(4, 0.1)
+        self.head = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.head(self.block2(self.block1(self.relu(self.stem(x)))))
+
+
+def test_from_module_residual_blocks_through_fx():
+    torch.manual_seed(5)
+    model = _ResMLP().double().eval()
+    net = Network.from_module(model)
+    assert net.layer_sizes == (4, 4, 4, 4, 4, 3)
+    assert [sk[:2] for sk in net.skips] == [(1, 3), (3, 5)]
+    x = _x(50, 2)
+    assert np.allclose(net(x), model(x).detach().numpy(), atol=1e-12)
+    # the slices of a residual network against the layer-by-layer reference
+    from tests.test_network_slices import reference_regions
+
+    arr = nb.arrangement_2d(net, ((-1, 1), (-1, 1)))
+    ref = reference_regions(net)
+    assert arr.n_regions == len(ref)
+    assert {tuple(r) for r in arr.signs.tolist()} == {s for _, s in ref}
+    pts = np.random.default_rng(0).uniform(-1, 1, size=(200, 2))
+    assert np.array_equal(arr.signs_of(arr.locate(pts)), net.signs(pts))
+    line = nb.partition_1d(nb.slice_1d(net, [0.1, -0.2], [1.0, 0.5]), (-1.0, 1.0))
+    mids = np.array([0.1, -0.2]) + line.midpoints[:, None] * np.array([1.0, 0.5])
+    assert np.array_equal(line.signs, net.signs(mids))
+
+
+def test_residual_from_the_input_survives_slicing():
+    rng = np.random.default_rng(0)
+    layers = [
+        NeuronLayer(rng.normal(size=(3, 3)), rng.normal(size=3)),
+        NeuronLayer(rng.normal(size=(3, 3)), rng.normal(size=3)),
+        NeuronLayer(rng.normal(size=(1, 3)), rng.normal(size=1)),
+    ]
+    net = Network(layers, "relu", skips=[(0, 2)])
+    o, u, v = rng.normal(size=(3, 3))
+    plane = nb.slice_2d(net, o, u, v)
+    pts = rng.uniform(-1, 1, size=(40, 2))
+    full = o + pts[:, :1] * u + pts[:, 1:] * v
+    assert np.allclose(plane(pts), net(full))
+    arr = nb.arrangement_2d(plane, ((-1, 1), (-1, 1)))
+    assert np.array_equal(arr.signs_of(arr.locate(pts)), net.signs(full))
+    with pytest.raises(ValueError, match="equal sizes"):
+        Network(layers, "relu", skips=[(0, 3)])
 
 
 def test_layer_is_accepted_as_one_layer_network():
@@ -164,3 +240,13 @@ def test_slicing_a_network():
     a, b, c = rng.normal(size=(3, 5))
     plane = nb.slice_2d_through(net, a, b, c)
     assert np.allclose(plane([[1.0, 0.0]]), net(b[None]))
+
+
+def test_exact_signs_through_a_residual_connection():
+    # z1 = relu(x) + x - 1 is exactly zero at x = 0.5 (the float filter defers to fractions)
+    net = Network(
+        [NeuronLayer([[1.0]], [0.0]), NeuronLayer([[1.0]], [-1.0])], "relu", skips=[(0, 1)]
+    )
+    assert net.signs([[0.5], [0.25], [1.0]]).tolist() == [[1, 0], [1, -1], [1, 1]]
+    p = nb.partition_1d(net, (-1.0, 2.0))
+    assert p.breakpoints.tolist() == [-1.0, 0.0, 0.5, 2.0]
