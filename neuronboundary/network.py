@@ -70,6 +70,10 @@ class Network:
         the negative slope of a LeakyReLU. One value for all, or one per hidden layer
         (``len(layers) - 1``), or one per layer (the last one then acts on the output;
         default identity).
+    skips : sequence of (source, target) or (source, target, P, q), optional
+        Residual connections: the input of layer ``target`` (``n_layers``: the output) is
+        ``act(z_{target-1}) + P @ input_source + q`` (``P`` the identity, ``q`` zero by default),
+        where ``input_0`` is the network's input. ``x + f(x)`` blocks are read this way.
 
     Notes
     -----
@@ -217,6 +221,11 @@ class Network:
         ``input_shape`` is given (each turned into a dense matrix by pushing the identity
         basis through it in float64). Every ``Linear`` or convolution is one layer of neurons;
         two of them in a row get an identity activation between them.
+
+        A model with its own ``forward`` is traced with ``torch.fx``: a chain of the modules
+        above (and ``torch.relu``, ``torch.flatten``) with residual sums ``x + f(x)``, where
+        ``x`` is the model's input or a value right after an activation or an earlier sum,
+        becomes a Network with :attr:`skips`. Branches other than such sums are refused.
 
         Parameters
         ----------
