@@ -454,12 +454,14 @@ def _centre_radius(xy: np.ndarray, start: np.ndarray, count: np.ndarray):
 
 def _cut_layer(
     xy: np.ndarray, off: np.ndarray, tag: np.ndarray, coef: np.ndarray, cols: np.ndarray, eps: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut every polygon by the lines of one layer's neurons (in neuron order).
 
     ``coef`` (P, 3, m): neuron j's map on polygon p is ``coef[p, :, j] . (x, y, 1)``; ``cols``
     (m,): the pattern column of each neuron (the edge tag its cuts leave). Returns the pieces as
-    ``(xy, offsets, tags, root)`` with ``root`` the polygon each piece came from.
+    ``(xy, offsets, tags, root, root_signs, cand)`` with ``root`` the polygon each piece came
+    from, ``root_signs`` (P, m) each neuron's sign at each polygon's centroid (the sign on the
+    whole polygon for the neurons that do not cut it) and ``cand`` (P, m) the neurons that cut.
 
     Vectorised across polygons: a neuron can only cut a polygon if its line passes within the
     polygon's radius of its centroid, so each polygon gets its list of candidate neurons; step k
@@ -483,6 +485,8 @@ def _cut_layer(
     has_pos = np.bincount(rep, v > tol_v, pr.shape[0]) > 0
     has_neg = np.bincount(rep, v < -tol_v, pr.shape[0]) > 0
     cand[pr, pj] = has_pos & has_neg
+    flat = g == 0.0
+    root_signs = np.sign(np.where(flat, coef[:, 2, :], z)).astype(np.int8)
     ncand = cand.sum(axis=1)
     order = np.argsort(-ncand, kind="stable")
     ncs = ncand[order]
@@ -558,7 +562,7 @@ def _cut_layer(
     out_cnt = np.concatenate([p[2] for p in parts])
     out_root = order[np.concatenate([p[3] for p in parts])]
     out_off = np.concatenate([[0], np.cumsum(out_cnt)]).astype(np.int64)
-    return out_xy, out_off, out_tag, out_root
+    return out_xy, out_off, out_tag, out_root, root_signs, cand
 
 
 def _layer_coefficients(
@@ -581,15 +585,6 @@ def _layer_coefficients(
     out = (h.reshape(3 * P, mp) @ layer.weight.T).reshape(P, 3, -1)
     out[:, 2, :] += layer.bias
     return out, h
-
-
-def _signs_at_points(coef: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """Sign of each neuron's map (coef (P, 3, m)) at one point per polygon (P, 2); a map with
-    zero gradient gives the sign of its constant."""
-    z = coef[:, 0, :] * pts[:, 0, None] + coef[:, 1, :] * pts[:, 1, None] + coef[:, 2, :]
-    flat = (coef[:, 0, :] == 0.0) & (coef[:, 1, :] == 0.0)
-    z[flat] = coef[:, 2, :][flat]
-    return np.sign(z).astype(np.int8)
 
 
 def network_arrangement_2d(
@@ -725,7 +720,7 @@ def _descend(
             sk[lay] = h
         vs, ve = off[s], off[e]
         cols = np.arange(offsets[lay], offsets[lay + 1])
-        cxy, coff, ctag, root = _cut_layer(
+        cxy, coff, ctag, root, root_signs, cand = _cut_layer(
             xy[vs:ve], off[s : e + 1] - vs, tag[vs:ve], coef, cols, eps
         )
         cnt = np.diff(coff)
@@ -737,7 +732,13 @@ def _descend(
             ]
         )
         croot = coef[root]
-        signs = _signs_at_points(croot, pts)
+        # a neuron that cuts no vertex of the region keeps its sign there; the others are
+        # evaluated at the piece's interior point
+        signs = root_signs[root]
+        ci, cj = np.nonzero(cand[root])
+        c = croot[ci, :, cj]
+        zc = c[:, 0] * pts[ci, 0] + c[:, 1] * pts[ci, 1] + c[:, 2]
+        signs[ci, cj] = np.sign(zc).astype(np.int8)
         new_prefix = np.concatenate([prefix[s:e][root], signs], axis=1)
         _descend(
             network,
