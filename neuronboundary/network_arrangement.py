@@ -649,7 +649,20 @@ def network_arrangement_2d(
         ident[:, 0, 0] = ident[:, 1, 1] = 1.0
         ident[:, 2, :] = center
         skipmaps[0] = ident
-    _descend(network, 1, xy0, off0, tag0, coef0, signs0, signs0, eps, offsets, out, skipmaps)
+    if network.n_layers == 1:
+        out = {
+            "xy": [xy0],
+            "cnt": [np.diff(off0)],
+            "tag": [tag0],
+            "pos": [arr0.positive_bits],
+            "neg": [arr0.negative_bits],
+            "maps": [coef0],
+        }
+    else:
+        coef1, h1 = _layer_coefficients(network, 1, coef0, signs0, skipmaps)
+        if 1 in network.skip_sources:
+            skipmaps[1] = h1
+        _descend(network, 1, xy0, off0, tag0, coef1, signs0, skipmaps, eps, offsets, out)
     xy = np.concatenate(out["xy"]) + center
     cnt = np.concatenate(out["cnt"]).astype(np.int64)
     off = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
@@ -685,43 +698,50 @@ def network_arrangement_2d(
     )
 
 
+def _slopes(network: Network, lay: int, signs: np.ndarray) -> np.ndarray:
+    """The activation's slope after layer ``lay`` for each sign (0 where the neuron is 0)."""
+    a = float(network.negative_slopes[lay])
+    out = np.where(signs > 0, 1.0, a)
+    if a != 1.0:
+        out[signs == 0] = 0.0
+    return out
+
+
 def _descend(
     network: Network,
     lay: int,
     xy: np.ndarray,
     off: np.ndarray,
     tag: np.ndarray,
-    coef_prev: np.ndarray,
-    signs_prev: np.ndarray,
+    coef: np.ndarray,
     prefix: np.ndarray,
+    skipmaps: dict,
     eps: float,
     offsets: np.ndarray,
     out: dict[str, list],
-    skipmaps: dict,
 ) -> None:
-    """Cut the given polygons (regions after layer ``lay - 1``, whose layer ``lay - 1`` map is
-    ``coef_prev`` (P, 3, m) and signs ``signs_prev``) by layers ``lay`` and later; emit."""
+    """Cut the given polygons (regions after layer ``lay - 1``; ``coef`` (P, 3, m) is layer
+    ``lay``'s map on each, ``prefix`` their patterns so far, ``skipmaps`` the maps of the layer
+    inputs that residual connections read) by layers ``lay`` and later, and emit the regions.
+
+    The next layer's map on a piece is ``W (D ⊙ map) + b``. It is computed once per region at
+    the region's reference pattern (the signs at its centroid) by one matrix product, then
+    corrected for each piece by a sparse product over the few neurons whose sign differs.
+    """
+    from scipy.sparse import csr_matrix
+
     P = off.shape[0] - 1
-    if lay == network.n_layers:
-        out["xy"].append(xy)
-        out["cnt"].append(np.diff(off))
-        out["tag"].append(tag)
-        out["pos"].append(np.packbits(prefix > 0, axis=1))
-        out["neg"].append(np.packbits(prefix < 0, axis=1))
-        out["maps"].append(coef_prev)
-        return
     m = network.layer_sizes[lay]
-    chunk = max(1, min(_CHUNK, 2_000_000 // (3 * m)))
+    last = lay == network.n_layers - 1
+    m_next = m if last else network.layer_sizes[lay + 1]
+    chunk = max(1, min(_CHUNK, 1_000_000 // (3 * max(m, m_next))))
+    cols = np.arange(offsets[lay], offsets[lay + 1])
     for s in range(0, P, chunk):
         e = min(P, s + chunk)
-        sk = {k: v[s:e] for k, v in skipmaps.items()}
-        coef, h = _layer_coefficients(network, lay, coef_prev[s:e], signs_prev[s:e], sk)
-        if lay in network.skip_sources:
-            sk[lay] = h
+        c = coef[s:e]
         vs, ve = off[s], off[e]
-        cols = np.arange(offsets[lay], offsets[lay + 1])
         cxy, coff, ctag, root, root_signs, cand = _cut_layer(
-            xy[vs:ve], off[s : e + 1] - vs, tag[vs:ve], coef, cols, eps
+            xy[vs:ve], off[s : e + 1] - vs, tag[vs:ve], c, cols, eps
         )
         cnt = np.diff(coff)
         poly = np.repeat(np.arange(cnt.shape[0]), cnt)
@@ -731,28 +751,49 @@ def _descend(
                 np.bincount(poly, cxy[:, 1], cnt.shape[0]) / cnt,
             ]
         )
-        croot = coef[root]
         # a neuron that cuts no vertex of the region keeps its sign there; the others are
         # evaluated at the piece's interior point
         signs = root_signs[root]
         ci, cj = np.nonzero(cand[root])
-        c = croot[ci, :, cj]
-        zc = c[:, 0] * pts[ci, 0] + c[:, 1] * pts[ci, 1] + c[:, 2]
+        cc = c[root[ci], :, cj]
+        zc = cc[:, 0] * pts[ci, 0] + cc[:, 1] * pts[ci, 1] + cc[:, 2]
         signs[ci, cj] = np.sign(zc).astype(np.int8)
         new_prefix = np.concatenate([prefix[s:e][root], signs], axis=1)
+        if last:
+            out["xy"].append(cxy)
+            out["cnt"].append(cnt)
+            out["tag"].append(ctag)
+            out["pos"].append(np.packbits(new_prefix > 0, axis=1))
+            out["neg"].append(np.packbits(new_prefix < 0, axis=1))
+            out["maps"].append(c[root])
+            continue
+        # the input of layer lay + 1 at each region's reference pattern, then layer lay + 1
+        h_ref = c * _slopes(network, lay, root_signs)[:, None, :]
+        for src, _, mat, offv in network._skips_into(lay + 1):
+            sk = skipmaps[src][s:e]
+            h_ref += (sk.reshape(-1, sk.shape[2]) @ mat.T).reshape(sk.shape[0], 3, -1)
+            h_ref[:, 2, :] += offv
+        layer = network.layers[lay + 1]
+        k_ref = (h_ref.reshape(-1, m) @ layer.weight.T).reshape(e - s, 3, -1)
+        k_ref[:, 2, :] += layer.bias
+        # per piece: the neurons whose slope differs from the reference
+        delta = _slopes(network, lay, signs[ci, cj]) - _slopes(
+            network, lay, root_signs[root[ci], cj]
+        )
+        keep = delta != 0.0
+        di, dj, dv = ci[keep], cj[keep], delta[keep]
+        vals = (cc[keep] * dv[:, None]).reshape(-1)
+        rows = (3 * di[:, None] + np.arange(3)).reshape(-1)
+        corr = csr_matrix((vals, (rows, np.repeat(dj, 3))), shape=(3 * root.shape[0], m))
+        k_next = k_ref[root]
+        k_next += (corr @ layer.weight.T).reshape(root.shape[0], 3, -1)
+        child_skips = {k: v[s:e][root] for k, v in skipmaps.items()}
+        if lay + 1 in network.skip_sources:
+            h = h_ref[root]
+            h += corr.toarray().reshape(root.shape[0], 3, m)
+            child_skips[lay + 1] = h
         _descend(
-            network,
-            lay + 1,
-            cxy,
-            coff,
-            ctag,
-            croot,
-            signs,
-            new_prefix,
-            eps,
-            offsets,
-            out,
-            {k: v[root] for k, v in sk.items()},
+            network, lay + 1, cxy, coff, ctag, k_next, new_prefix, child_skips, eps, offsets, out
         )
 
 
