@@ -7,9 +7,13 @@ several-GB CUDA build that a bare ``torch`` request would pull.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nox
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tools import browser_setup
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "venv"
@@ -29,9 +33,31 @@ def install(session: nox.Session, *groups: str, package: bool = True) -> None:
     session.install(*CONSTRAINTS, *targets, *requirements)
 
 
+def ensure_browser(session: nox.Session, *, required: bool = True) -> None:
+    """Find Chrome/Chromium (BROWSER_PATH, PATH, the usual install folders) for PNG export and
+    the docs-site test; when there is none and this is Linux run as root with apt-get (a fresh
+    Debian machine, CI), install Debian's `chromium`; otherwise stop with how to install one.
+    The browser found is passed on to the session's commands as BROWSER_PATH. Not
+    ``required``: warn and go on without one (the tests that need it then skip)."""
+
+    def run(command):
+        session.run(*command, external=True, env={"DEBIAN_FRONTEND": "noninteractive"})
+
+    try:
+        path = browser_setup.ensure_browser(browser_setup.System.current(), run, session.log)
+    except RuntimeError as err:
+        if required:
+            session.error(str(err))
+        session.warn(f"{err}\nGoing on without a browser: PNG tests are skipped.")
+        return
+    session.log(f"browser: {path}")
+    session.env["BROWSER_PATH"] = path
+
+
 @nox.session(default=True)
 def tests(session: nox.Session) -> None:
     """Run the unit, property and notebook tests (pytest; arguments are passed on)."""
+    ensure_browser(session, required=False)
     install(session, "test")
     session.run("pytest", *session.posargs)
 
@@ -49,6 +75,7 @@ def docs(session: nox.Session) -> None:
     """Build the docs site into build/docs/html (warnings are errors, notebooks executed with a
     cache), then open every page in headless Chromium (figures draw, no console error, no
     network, links resolve). Arguments go to sphinx-build."""
+    ensure_browser(session)
     install(session, "docs", "test")
     session.run(
         "sphinx-build",
@@ -77,6 +104,7 @@ def bench(session: nox.Session) -> None:
 def regression(session: nox.Session) -> None:
     """Regenerate every figure and compare data and PNGs with tests/baselines (fails on any
     difference or missing baseline; prints the versions that produced the baselines)."""
+    ensure_browser(session)
     install(session, "regression")
     session.run("neuronboundary", "regression", *session.posargs)
 
@@ -84,6 +112,7 @@ def regression(session: nox.Session) -> None:
 @nox.session(default=False)
 def regenerate(session: nox.Session) -> None:
     """Rewrite tests/baselines from a fresh run: the only way baselines change."""
+    ensure_browser(session)
     install(session, "regression")
     session.run("neuronboundary", "regression", "--update", *session.posargs)
 
@@ -93,7 +122,10 @@ def figures(session: nox.Session) -> None:
     """Regenerate every figure of the article into build/figures (HTML, PNG, JSON).
 
     Arguments go to `neuronboundary figures`, e.g. `nox -s figures -- --only decision_boundary
-    -p seed 4`. PNGs need Chrome/Chromium on PATH (Debian: `apt-get install -y chromium`).
+    -p seed 4`. PNGs need Chrome/Chromium: found or, on Debian as root, installed by
+    `ensure_browser` (skipped with `-- --no-png`).
     """
+    if "--no-png" not in session.posargs:
+        ensure_browser(session)
     install(session, "notebooks")
     session.run("neuronboundary", "figures", *session.posargs)

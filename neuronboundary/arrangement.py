@@ -22,16 +22,19 @@ layer at its interior point gives its exact sign pattern.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from neuronboundary._validate import as_float_array, check_finite
+from neuronboundary._exact import affine_signs, det2_signs, det3_signs, line_signs
+from neuronboundary._validate import as_float, as_float_array, as_index, check_finite, is_integer
 from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["Arrangement2D", "Region", "arrangement_2d", "read_box"]
@@ -216,10 +219,18 @@ class Arrangement2D:
     def line_of(self, neuron: int) -> int:
         """Geometric line index carrying ``neuron`` (-1 for a constant neuron or one whose
         line misses the box interior)."""
+        neuron = as_index(neuron, "neuron", self.n_neurons)
         return int(self._neuron_line[neuron])
 
     def neurons_on_line(self, line: int) -> np.ndarray:
         """Neurons (sorted) whose boundary is geometric line ``line``."""
+        n_lines = self.line_offsets.shape[0] - 1
+        if is_integer(line) and int(line) < 0:
+            raise IndexError(
+                f"line must be an integer in [0, {n_lines}); got {int(line)}. (line_of gives -1 "
+                f"for a neuron on no line: constant, or whose boundary misses the box.)"
+            )
+        line = as_index(line, "line", n_lines)
         return self.line_neurons[self.line_offsets[line] : self.line_offsets[line + 1]]
 
     # ------------------------------------------------------------------ adjacency
@@ -294,7 +305,7 @@ class Arrangement2D:
         return [row.tobytes() for row in packed]
 
     def _pattern(self, item: Any, name: str) -> np.ndarray:
-        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        if is_integer(item):
             return self.signs_of(self._check_region(item))[0]
         pts = self._check_points(item, name)
         if pts.shape[0] != 1:
@@ -304,14 +315,7 @@ class Arrangement2D:
         return self.layer.signs(pts)[0]
 
     def _check_region(self, index: Any) -> int:
-        R = self.n_regions
-        if (
-            isinstance(index, bool)
-            or not isinstance(index, (int, np.integer))
-            or not -R <= index < R
-        ):
-            raise IndexError(f"region index must be an integer in [0, {R}); got {index!r}.")
-        return int(index) % R
+        return as_index(index, "region index", self.n_regions, allow_negative=True)
 
     def _check_points(self, x: Any, name: str = "x") -> np.ndarray:
         pts = self.layer.check_inputs(x, name)
@@ -326,82 +330,149 @@ class Arrangement2D:
 
 
 # ====================================================================== construction
-def _geometric_lines(
-    layer: NeuronLayer,
-    box: tuple[tuple[float, float], tuple[float, float]],
-    center: np.ndarray,
-    eps: float,
-    tol: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit lines ``A x + B y + C = 0`` in box-centred coordinates (the 4 box edges first),
-    and the neurons on each. Offsets compared near the box, where coincidence matters.
+def _line_keys(abc: np.ndarray) -> np.ndarray:
+    """A key per line, equal for lines whose coefficients are exactly proportional.
 
-    Returns (lines (G, 3), line_offsets, line_neurons): a CSR map from line to its neurons
-    (constant neurons are on no line). Lines equal within ``eps`` (parallel within ``tol``) are merged.
+    Divide by the first non-zero of (a, b): a scale-invariant choice, and correctly rounded
+    division maps equal exact quotients to equal floats. Different lines may share a key
+    (quotients within an ulp); :func:`_geometric_lines` separates those exactly.
     """
-    (x0, x1), (y0, y1) = box  # centred on the origin by the caller
-    w, b = layer.weight, layer.bias + center @ layer.weight.T
-    norm = np.hypot(w[:, 0], w[:, 1])
-    active = np.flatnonzero(norm > 0)
-    abc = np.column_stack([w[active], b[active]]) / norm[active, None]
-    flip = (abc[:, 0] < 0) | ((abc[:, 0] == 0) & (abc[:, 1] < 0))
-    abc[flip] *= -1
-    # normals within tol of (0, -1) would sort far from their twins near (0, 1): turn them over
-    abc[(abc[:, 1] < 0) & (abc[:, 0] <= tol)] *= -1
+    a, b, c = abc.T
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        pivot = np.where(a != 0, a, b)
+        keys = np.column_stack([a / pivot, b / pivot, c / pivot]) + 0.0  # no negative zero
+    return keys
+
+
+def _proportional(p: np.ndarray, q: np.ndarray) -> bool:
+    """Whether two coefficient rows (a, b, c) are exactly proportional (the same line)."""
+    a1, b1, c1 = (Fraction(float(v)) for v in p)
+    a2, b2, c2 = (Fraction(float(v)) for v in q)
+    return a1 * b2 == a2 * b1 and a1 * c2 == a2 * c1 and b1 * c2 == b2 * c1
+
+
+def _geometric_lines(
+    layer: NeuronLayer, box: tuple[tuple[float, float], tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct lines that matter inside the box: the 4 box edges first (as lines
+    ``x - x_lo``, ``x - x_hi``, ``y - y_lo``, ``y - y_hi``), then every neuron line that crosses
+    the open box (corners on both sides, decided exactly).
+
+    Returns ``(lines (G, 3), line_offsets, line_neurons, crossing (m,) bool)``: lines hold one
+    representative's float coefficients; a CSR map gives each line's neurons (a neuron whose
+    line is exactly a box edge belongs to that edge's line; neurons whose line misses the open
+    box, and constant neurons, are on no line).
+    """
+    (x0, x1), (y0, y1) = box
+    m = layer.n_neurons
+    abc = np.column_stack([layer.weight, layer.bias])
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    corner_signs = affine_signs(layer.weight, layer.bias, corners)  # exact, (4, m)
+    crossing = (corner_signs.max(axis=0) > 0) & (corner_signs.min(axis=0) < 0)
+    # a neuron line along a box edge: zero at that edge's two corners
+    zero = corner_signs == 0
+    on_edge = np.full(m, -1, dtype=np.int64)
+    for edge, (c1, c2) in enumerate(((0, 3), (1, 2), (0, 1), (3, 2))):  # x0, x1, y0, y1
+        on_edge[zero[c1] & zero[c2] & ~layer.is_constant] = edge
     edges = np.array([[1.0, 0.0, -x0], [1.0, 0.0, -x1], [0.0, 1.0, -y0], [0.0, 1.0, -y1]])
-    cand = np.vstack([edges, abc])
-    theta = np.arctan2(cand[:, 1], cand[:, 0])  # in (-pi/2, pi/2]
-    order = np.lexsort((cand[:, 2], theta))
-    th, c = theta[order], cand[order, 2]
-    # parallel classes: chains of angles within tol; then offsets within eps inside a class
-    par = np.concatenate([[0], np.cumsum(np.diff(th) > tol)])
-    order2 = np.lexsort((c, par))
-    order = order[order2]
-    par, c = par[order2], cand[order, 2]
-    same = np.concatenate([[False], (np.diff(par) == 0) & (np.diff(c) <= eps)])
-    group_sorted = np.cumsum(~same) - 1
-    group = np.empty_like(group_sorted)
-    group[order] = group_sorted
-    # renumber so that box edges keep 0..3 and lines are numbered by first appearance
-    _, first = np.unique(group, return_index=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(first.shape[0])
-    group = rank[group]
-    n_lines = first.shape[0]
-    lines = cand[np.sort(first)]  # representative: the first candidate of each group
-    neuron_line = np.full(layer.n_neurons, -1, dtype=np.int64)
-    neuron_line[active] = group[4:]
+
+    idx = np.flatnonzero(crossing)
+    keys = _line_keys(abc[idx])
+    order = np.lexsort(keys.T[::-1]) if idx.size else np.zeros(0, dtype=np.int64)
+    idx, keys = idx[order], keys[order]
+    new = np.ones(idx.shape[0], dtype=bool)
+    new[1:] = np.any(keys[1:] != keys[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    # equal keys: proportional, or different lines within an ulp; split the latter exactly
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, idx.shape[0]))
+    next_group = int(group[-1]) + 1 if group.size else 0
+    for s, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+        reps: list[tuple[int, int]] = [(int(idx[s]), int(group[s]))]
+        for t in range(s + 1, s + size):
+            for rep, g in reps:
+                if _proportional(abc[rep], abc[idx[t]]):
+                    group[t] = g
+                    break
+            else:
+                group[t] = next_group
+                reps.append((int(idx[t]), next_group))
+                next_group += 1
+    n_lines = 4 + next_group
+    first_neuron = np.full(next_group, m, dtype=np.int64)
+    np.minimum.at(first_neuron, group, idx)
+    # number the lines by their first neuron, so the result does not depend on the key order
+    renumber = np.empty(next_group, dtype=np.int64)
+    renumber[np.argsort(first_neuron, kind="stable")] = np.arange(next_group)
+    lines = np.vstack([edges, abc[np.sort(first_neuron)] if next_group else np.zeros((0, 3))])
+    neuron_line = on_edge.copy()
+    neuron_line[idx] = 4 + renumber[group]
     members = np.flatnonzero(neuron_line >= 0)
     by_line = members[np.argsort(neuron_line[members], kind="stable")]
     counts = np.bincount(neuron_line[members], minlength=n_lines)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return lines, offsets, by_line
+    return lines, offsets, by_line, crossing
 
 
-def _intersections(
-    lines: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]], eps: float, tol: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All pairwise intersection points inside the (eps-grown) box: (i, j, points (P, 2))."""
-    (x0, x1), (y0, y1) = box
+def _pairs_in_box(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of non-parallel lines that meet in the closed box, decided exactly.
+
+    Returns ``(i, j, d_sign, points)``: i < j, the exact sign of ``D_ij = a_i b_j - a_j b_i``
+    and the float crossing point (Cramer's rule), for drawing and sorting only. Lines 0-3
+    are the box edges ``x - x_lo``, ``x - x_hi``, ``y - y_lo``, ``y - y_hi``.
+    """
     n = lines.shape[0]
-    A, B, C = lines.T
-    out_i, out_j, out_p = [], [], []
-    block = max(1, 4_000_000 // max(n, 1))  # bound memory: ~block * n pairs at a time
-    for start in range(0, n, block):
-        i = np.arange(start, min(n, start + block))
-        ii, jj = np.meshgrid(i, np.arange(n), indexing="ij")
-        keep = jj > ii
-        ii, jj = ii[keep], jj[keep]
-        det = A[ii] * B[jj] - A[jj] * B[ii]
-        ok = np.abs(det) > tol
-        ii, jj, det = ii[ok], jj[ok], det[ok]
-        px = (B[ii] * C[jj] - B[jj] * C[ii]) / det
-        py = (C[ii] * A[jj] - C[jj] * A[ii]) / det
-        inside = (px >= x0 - eps) & (px <= x1 + eps) & (py >= y0 - eps) & (py <= y1 + eps)
-        out_i.append(ii[inside])
-        out_j.append(jj[inside])
-        out_p.append(np.column_stack([px[inside], py[inside]]))
-    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_p)
+    ii, jj = np.triu_indices(n, k=1)
+    out = []
+    block = 2_000_000
+    for s in range(0, ii.shape[0], block):
+        i, j = ii[s : s + block], jj[s : s + block]
+        li, lj = lines[i], lines[j]
+        d_sign = det2_signs(li[:, 0], li[:, 1], lj[:, 0], lj[:, 1])
+        keep = d_sign != 0
+        i, j, d_sign, li, lj = i[keep], j[keep], d_sign[keep], li[keep], lj[keep]
+        inside = np.ones(i.shape[0], dtype=bool)
+        # side of each box edge: L_E(p_ij) = det(L_i, L_j, L_E) / D_ij
+        for edge, want in ((0, 1), (1, -1), (2, 1), (3, -1)):
+            e = np.broadcast_to(lines[edge], li.shape)
+            side = det3_signs(li[inside], lj[inside], e[inside]) * d_sign[inside]
+            ok = side * want >= 0
+            inside[np.flatnonzero(inside)[~ok]] = False
+        i, j, d_sign, li, lj = i[inside], j[inside], d_sign[inside], li[inside], lj[inside]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            det = li[:, 0] * lj[:, 1] - lj[:, 0] * li[:, 1]
+            px = (li[:, 1] * lj[:, 2] - lj[:, 1] * li[:, 2]) / det
+            py = (li[:, 2] * lj[:, 0] - lj[:, 2] * li[:, 0]) / det
+        points = np.column_stack([px, py])
+        for k in np.flatnonzero(~np.isfinite(points).all(axis=1)):  # under- or overflow
+            (a1, b1, c1), (a2, b2, c2) = ([Fraction(float(v)) for v in r] for r in (li[k], lj[k]))
+            det_k = a1 * b2 - a2 * b1
+            points[k] = [float((b1 * c2 - b2 * c1) / det_k), float((c1 * a2 - c2 * a1) / det_k)]
+        out.append((i, j, d_sign, points))
+    if not out:
+        return (np.zeros(0, np.int64),) * 2 + (np.zeros(0, np.int8), np.zeros((0, 2)))
+    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
+
+
+def _exact_sort_runs(
+    key_group: np.ndarray, ordered: np.ndarray, bad: np.ndarray, compare: Any
+) -> np.ndarray:
+    """Re-sort, with an exact comparator, every group (line or vertex) in which the float
+    order was found wrong. ``ordered`` holds element ids sorted by (group, float key); ``bad``
+    marks positions whose order with the next element is wrong. Rare: only near-ties."""
+    import functools
+
+    for g in np.unique(key_group[np.flatnonzero(bad)]):
+        lo = np.searchsorted(key_group, g, side="left")
+        hi = np.searchsorted(key_group, g, side="right")
+        ordered[lo:hi] = sorted(ordered[lo:hi].tolist(), key=functools.cmp_to_key(compare))
+    return ordered
+
+
+def _snap_to_box(points: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]]) -> None:
+    (x0, x1), (y0, y1) = box
+    np.clip(points[:, 0], x0, x1, out=points[:, 0])
+    np.clip(points[:, 1], y0, y1, out=points[:, 1])
 
 
 def _cycle_labels(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -432,7 +503,29 @@ def _cycle_labels(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return label, rank
 
 
-def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrangement2D:
+def _exact_polygon(lines: np.ndarray, pairs: list[tuple[int, int]]) -> tuple[list, Fraction]:
+    """Exact data of a convex polygon whose vertices are crossings of the given line pairs
+    (in counter-clockwise order): the mean of its vertices (a rational point strictly
+    inside) and its area."""
+    verts = []
+    for i, j in pairs:
+        (a1, b1, c1), (a2, b2, c2) = ([Fraction(float(v)) for v in lines[k]] for k in (i, j))
+        det = a1 * b2 - a2 * b1
+        verts.append(((b1 * c2 - b2 * c1) / det, (c1 * a2 - c2 * a1) / det))
+    n = len(verts)
+    mean = [sum(v[0] for v in verts) / n, sum(v[1] for v in verts) / n]
+    area = (
+        sum(
+            (verts[k][0] - mean[0]) * (verts[(k + 1) % n][1] - mean[1])
+            - (verts[(k + 1) % n][0] - mean[0]) * (verts[k][1] - mean[1])
+            for k in range(n)
+        )
+        / 2
+    )
+    return mean, area
+
+
+def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float | None = None) -> Arrangement2D:
     """Exact arrangement of a 2-D layer's boundary lines inside a box.
 
     Parameters
@@ -440,8 +533,10 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
     layer : NeuronLayer with in_dim == 2
         For a wider layer take a plane first with :func:`~neuronboundary.slice_2d`.
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi))
-    tol : float
-        Merge tolerance relative to the box diagonal (see the module docstring).
+    tol : float, optional
+        Opt-in merging, off by default. When given, crossing points closer than
+        ``tol * diagonal(box)`` along a line are treated as one vertex (near-concurrent lines
+        become concurrent, slivers thinner than that vanish). Without it the result is exact.
 
     Returns
     -------
@@ -449,8 +544,13 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
         ``.regions`` (polygons, sign patterns, areas, interior points), adjacency with the
         separating neurons, ``.locate(points)`` and ``.transition(a, b)``.
 
-    Cost: O(m^2) intersections plus O(V log V) sorting for V vertices; memory O(V + R m / 4)
-    bytes for the packed sign patterns.
+    Notes
+    -----
+    Exact predicates, float constructions (see the module docstring): which regions exist,
+    their sign patterns, adjacency and :meth:`Arrangement2D.locate` are those of exact rational
+    arithmetic on the float64 numbers given, for any box. Vertex coordinates, areas and
+    interior points are float64 approximations. Cost: O(m^2) pair tests plus O(V log V)
+    sorting for V vertices; memory O(V + R m / 4) bytes for the packed sign patterns.
 
     Examples
     --------
@@ -472,45 +572,79 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
             return network_arrangement_2d(layer, box, tol=tol)
     check_layer(layer, "arrangement_2d", in_dim=2)
     bx = read_box(box)
-    if not (isinstance(tol, (float, int)) and 0 < tol < 1e-3):
-        raise ValueError(f"tol must be a small positive number (default 1e-9); got {tol!r}.")
+    if tol is not None:
+        tol = as_float(tol, "tol")
+        if not 0 < tol < 1e-3:
+            raise ValueError(
+                f"tol must be None (exact, the default) or a small positive number such as "
+                f"1e-9 (merge crossings closer than tol x the box diagonal); got {tol!r}."
+            )
     (X0, X1), (Y0, Y1) = bx
-    eps = float(tol) * float(np.hypot(X1 - X0, Y1 - Y0))
-    center = np.array([(X0 + X1) / 2, (Y0 + Y1) / 2])
-    cbox = ((X0 - center[0], X1 - center[0]), (Y0 - center[1], Y1 - center[1]))
 
-    lines, line_offsets, line_neurons = _geometric_lines(layer, cbox, center, eps, tol)
-    A, B = lines[:, 0], lines[:, 1]
-    pi, pj, P = _intersections(lines, cbox, eps, tol)
+    lines, line_offsets, line_neurons, _ = _geometric_lines(layer, bx)
+    # scale each line by a power of two (exact: the same line, the same signs) so that the
+    # largest coefficient is in [0.5, 1): products neither overflow nor lose range needlessly
+    _, exponent = np.frexp(np.abs(lines).max(axis=1))
+    scaled = np.ldexp(lines, -exponent[:, None])
+    exact = np.all(np.ldexp(scaled, exponent[:, None]) == lines, axis=1)  # no underflow
+    lines = np.where(exact[:, None], scaled, lines)
+    pi, pj, d_sign, P = _pairs_in_box(lines)
     n_pairs = pi.shape[0]
 
-    # ---- vertices: pairs joined when consecutive along a line and within eps
+    # ---- every crossing point on both of its lines, sorted along the line
+    # position along line L in direction d_L = (b_L, -a_L)
     line_e = np.concatenate([pi, pj])
+    other_e = np.concatenate([pj, pi])
     pair_e = np.concatenate([np.arange(n_pairs), np.arange(n_pairs)])
-    t_e = -B[line_e] * P[pair_e, 0] + A[line_e] * P[pair_e, 1]
+    # D(L, other) = D_ij on line i and -D_ij on line j
+    dsig_e = np.concatenate([d_sign, -d_sign]).astype(np.int8)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t_e = lines[line_e, 1] * P[pair_e, 0] - lines[line_e, 0] * P[pair_e, 1]
+    t_e = np.nan_to_num(t_e)
     order = np.lexsort((t_e, line_e))
-    line_e, pair_e, t_e = line_e[order], pair_e[order], t_e[order]
-    close = (line_e[1:] == line_e[:-1]) & (np.diff(t_e) <= eps)
+    line_s = line_e[order]
+
+    def along(pos: np.ndarray) -> np.ndarray:
+        """Exact order of consecutive entries pos, pos + 1 on their line: +1 after, 0 same."""
+        a, b = order[pos], order[pos + 1]
+        L = line_e[a]
+        sign = det3_signs(lines[L], lines[other_e[a]], lines[other_e[b]])
+        return sign * dsig_e[a] * dsig_e[b]
+
+    same_line = np.flatnonzero(line_s[1:] == line_s[:-1])
+    step = along(same_line)
+    if (step < 0).any():  # the float order was wrong somewhere: sort those lines exactly
+
+        def compare(x: int, y: int) -> int:
+            L = int(line_e[x])
+            s = det3_signs(lines[[L]], lines[[other_e[x]]], lines[[other_e[y]]])[0]
+            return -int(s * dsig_e[x] * dsig_e[y])
+
+        bad = np.zeros(order.shape[0], dtype=bool)
+        bad[same_line[step < 0]] = True
+        order = _exact_sort_runs(line_s, order, bad, compare)
+        step = along(same_line)
+    line_e, pair_e = line_s, pair_e[order]
+
+    # ---- vertices: crossings that are exactly equal (or within tol, if asked) are one vertex
+    join = step == 0
+    if tol is not None and same_line.size:
+        eps = tol * float(np.hypot(X1 - X0, Y1 - Y0))
+        gap = np.hypot(*(P[pair_e[same_line + 1]] - P[pair_e[same_line]]).T)
+        join |= gap <= eps
     graph = coo_matrix(
-        (np.ones(int(close.sum())), (pair_e[:-1][close], pair_e[1:][close])),
+        (np.ones(int(join.sum())), (pair_e[same_line][join], pair_e[same_line + 1][join])),
         shape=(n_pairs, n_pairs),
     )
     n_vertices, vertex_of_pair = connected_components(graph, directed=False)
-    count = np.bincount(vertex_of_pair, minlength=n_vertices)
-    V = np.column_stack(
-        [
-            np.bincount(vertex_of_pair, P[:, 0], n_vertices) / count,
-            np.bincount(vertex_of_pair, P[:, 1], n_vertices) / count,
-        ]
-    )
-    # back to input coordinates; vertices on the box edges (lines 0..3) exactly onto them
-    V += center
+    first_pair = np.full(n_vertices, n_pairs, dtype=np.int64)
+    np.minimum.at(first_pair, vertex_of_pair, np.arange(n_pairs))
+    V = P[first_pair].copy()
     for edge, (axis, value) in enumerate(((0, X0), (0, X1), (1, Y0), (1, Y1))):
         on = np.zeros(n_vertices, dtype=bool)
         on[vertex_of_pair[(pi == edge) | (pj == edge)]] = True
         V[on, axis] = value
-    np.clip(V[:, 0], X0, X1, out=V[:, 0])
-    np.clip(V[:, 1], Y0, Y1, out=V[:, 1])
+    _snap_to_box(V, bx)
 
     # ---- edges: consecutive distinct vertices along each line
     vert_e = vertex_of_pair[pair_e]
@@ -520,80 +654,125 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
     seg = np.flatnonzero(line_e[1:] == line_e[:-1])
     eu, ev, eline = vert_e[seg], vert_e[seg + 1], line_e[seg]
     n_edges = seg.shape[0]
-
-    # lines that cross the box interior: non-edge lines with at least one edge
     n_crossing = int(np.unique(eline[eline >= 4]).shape[0])
-    # number of lines (box edges included) through each vertex
     lines_at = np.bincount(vert_e, minlength=n_vertices)
 
-    # ---- half-edges and the face-tracing permutation
+    # ---- half-edges, sorted counter-clockwise around each vertex (exactly)
     src = np.concatenate([eu, ev])
-    dst = np.concatenate([ev, eu])
     hline = np.concatenate([eline, eline])
-    direction = np.concatenate([np.ones(n_edges), -np.ones(n_edges)])
+    hdir = np.concatenate([np.ones(n_edges, np.int8), -np.ones(n_edges, np.int8)])
     twin = np.concatenate([np.arange(n_edges) + n_edges, np.arange(n_edges)])
-    angle = np.arctan2(direction * A[hline], direction * -B[hline])
-    by_vertex = np.lexsort((angle, src))
+    dx = hdir * lines[hline, 1]  # direction of travel: hdir * (b, -a), exact
+    dy = -hdir * lines[hline, 0]
+    upper = ((dy < 0) | ((dy == 0) & (dx < 0))).astype(np.int8)  # 0: angle in [0, pi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        angle = np.arctan2(dy, dx)
+    angle = np.where(angle < 0, angle + 2 * np.pi, angle)
+    by_vertex = np.lexsort((angle, upper, src))
+
+    def ccw(pos: np.ndarray) -> np.ndarray:
+        """Exact: +1 when the half-edge at pos + 1 turns counter-clockwise from that at pos."""
+        a, b = by_vertex[pos], by_vertex[pos + 1]
+        s = det2_signs(
+            lines[hline[a], 0], lines[hline[a], 1], lines[hline[b], 0], lines[hline[b], 1]
+        )
+        return s * hdir[a] * hdir[b]
+
+    src_s = src[by_vertex]
+    same_half = np.flatnonzero(
+        (src_s[1:] == src_s[:-1]) & (upper[by_vertex][1:] == upper[by_vertex][:-1])
+    )
+    turn = ccw(same_half)
+    if (turn <= 0).any():
+
+        def compare_dir(x: int, y: int) -> int:
+            if upper[x] != upper[y]:
+                return int(upper[x]) - int(upper[y])
+            lx, ly = lines[hline[[x]]], lines[hline[[y]]]
+            s = det2_signs(lx[:, 0], lx[:, 1], ly[:, 0], ly[:, 1])[0]
+            return -int(s * hdir[x] * hdir[y])
+
+        bad = np.zeros(by_vertex.shape[0], dtype=bool)
+        bad[same_half[turn <= 0]] = True
+        by_vertex = _exact_sort_runs(src_s, by_vertex, bad, compare_dir)
     pos = np.empty_like(by_vertex)
     pos[by_vertex] = np.arange(by_vertex.shape[0])
-    start = np.searchsorted(src[by_vertex], src[by_vertex], side="left")
-    size = np.bincount(src, minlength=n_vertices)[src[by_vertex]]
-    # for each sorted slot, the slot just clockwise (previous in counter-clockwise order)
-    prev_slot = np.where(
-        np.arange(by_vertex.shape[0]) == start, start + size - 1, np.arange(by_vertex.shape[0]) - 1
-    )
+    start = np.searchsorted(src_s, src_s, side="left")
+    size = np.bincount(src, minlength=n_vertices)[src_s]
+    slots = np.arange(by_vertex.shape[0])
+    prev_slot = np.where(slots == start, start + size - 1, slots - 1)
     nxt = by_vertex[prev_slot[pos[twin]]]
     face, rank = _cycle_labels(nxt)
 
-    # ---- faces -> regions
-    cross = V[src, 0] * V[dst, 1] - V[dst, 0] * V[src, 1]
+    # ---- faces -> regions: every face but the outer one (left of the box's outside half-edges)
+    outside = ((hline == 0) & (hdir < 0)) | ((hline == 1) & (hdir > 0))
+    outside |= ((hline == 2) & (hdir < 0)) | ((hline == 3) & (hdir > 0))
+    outer = face[np.flatnonzero(outside)[0]]
     face_ids, face_of_half = np.unique(face, return_inverse=True)
-    area2 = np.bincount(face_of_half, cross)
     nverts = np.bincount(face_of_half)
-    outer = int(np.argmin(area2))
-    good = (area2 > 0) & (nverts >= 3)
-    good[outer] = False
+    good = face_ids != outer
+    if tol is not None:
+        good &= nverts >= 3
+    n_regions = int(good.sum())
     region_of_face = np.full(face_ids.shape[0], -1, dtype=np.int64)
-    region_of_face[good] = np.arange(int(good.sum()))
+    region_of_face[good] = np.arange(n_regions)
     hreg = region_of_face[face_of_half]
     inreg = np.flatnonzero(hreg >= 0)
     ordered = inreg[np.lexsort((rank[inreg], hreg[inreg]))]
     polygon_vertices = V[src[ordered]]
-    counts = np.bincount(hreg[ordered], minlength=int(good.sum()))
+    counts = np.bincount(hreg[ordered], minlength=n_regions)
     vertex_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    areas = area2[good] / 2.0
-    pts = np.column_stack(
+    # shoelace relative to each polygon's first vertex: no cancellation far from the origin
+    first_v = np.repeat(polygon_vertices[vertex_offsets[:-1]], counts, axis=0)
+    rel = polygon_vertices - first_v
+    rel_next = np.roll(rel, -1, axis=0)
+    last = vertex_offsets[1:] - 1
+    rel_next[last] = rel[vertex_offsets[:-1]]
+    cross = rel[:, 0] * rel_next[:, 1] - rel_next[:, 0] * rel[:, 1]
+    areas = np.bincount(hreg[ordered], cross, minlength=n_regions) / 2.0
+    pts = first_v[vertex_offsets[:-1]] + np.column_stack(
         [
-            np.bincount(hreg[ordered], polygon_vertices[:, 0]) / counts,
-            np.bincount(hreg[ordered], polygon_vertices[:, 1]) / counts,
+            np.bincount(hreg[ordered], rel[:, 0], minlength=n_regions) / counts,
+            np.bincount(hreg[ordered], rel[:, 1], minlength=n_regions) / counts,
         ]
     )
 
-    R = areas.shape[0]
+    # ---- interior points, checked exactly: strictly left of every edge of their region;
+    # regions thinner than float resolution get an exact centroid and area instead
+    own = line_signs(lines[hline[ordered]], pts[hreg[ordered]]) * hdir[ordered]
+    outside = np.bincount(hreg[ordered], own <= 0, minlength=n_regions) > 0
+    # thin regions (area tiny against their extent): float vertices cannot carry the area
+    extent = np.maximum(
+        np.maximum.reduceat(np.abs(rel).max(axis=1), vertex_offsets[:-1]), np.finfo(float).tiny
+    )
+    thin = areas <= 1e-6 * extent * extent
+    slivers = np.flatnonzero(outside | thin)
+    exact_points = {}
+    for r in slivers:
+        halves = ordered[vertex_offsets[r] : vertex_offsets[r + 1]]
+        pairs = [(int(pi[first_pair[v]]), int(pj[first_pair[v]])) for v in src[halves]]
+        exact_points[int(r)], area = _exact_polygon(lines, pairs)
+        areas[r] = float(area)
+        if outside[r]:
+            pts[r] = [float(exact_points[int(r)][0]), float(exact_points[int(r)][1])]
+
     # ---- adjacency across neuron lines (not box edges)
     first = np.flatnonzero(hline[:n_edges] >= 4)
     ra, rb = hreg[first], hreg[twin[first]]
-    ok = (ra >= 0) & (rb >= 0)
+    ok = (ra >= 0) & (rb >= 0) & (ra != rb)
     lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
-    _, adj_idx = np.unique(lo_r * (R + 1) + hi_r, return_index=True)  # sorted, one per pair
-    adjacency = np.column_stack([lo_r[adj_idx], hi_r[adj_idx]])
+    _, adj_idx = np.unique(lo_r * (n_regions + 1) + hi_r, return_index=True)
+    adjacency = np.column_stack([lo_r[adj_idx], hi_r[adj_idx]]).reshape(-1, 2)
     adjacency_line = hline[first[ok]][adj_idx]
 
-    # ---- sign patterns at interior points, packed
-    m = layer.n_neurons
-    nb = (m + 7) // 8
-    positive = np.empty((R, nb), dtype=np.uint8)
-    negative = np.empty((R, nb), dtype=np.uint8)
-    wT = layer.weight.T
-    for s in range(0, R, _CHUNK):
-        y = pts[s : s + _CHUNK] @ wT + layer.bias
-        positive[s : s + _CHUNK] = np.packbits(y > 0, axis=1)
-        negative[s : s + _CHUNK] = np.packbits(y < 0, axis=1)
+    positive, negative = _region_patterns(
+        layer, n_regions, adjacency, adjacency_line, line_offsets, line_neurons, pts, exact_points
+    )
 
     return Arrangement2D(
         layer=layer,
         box=bx,
-        tol=float(tol),
+        tol=tol,
         vertex_offsets=vertex_offsets,
         polygon_vertices=polygon_vertices,
         areas=areas,
@@ -608,3 +787,88 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float = 1e-9) -> Arrang
         vertices=V,
         vertex_multiplicity=lines_at,
     )
+
+
+def _region_patterns(
+    layer: NeuronLayer,
+    n_regions: int,
+    adjacency: np.ndarray,
+    adjacency_line: np.ndarray,
+    line_offsets: np.ndarray,
+    line_neurons: np.ndarray,
+    pts: np.ndarray,
+    exact_points: dict[int, list[Fraction]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Packed sign patterns of every region, combinatorially and exactly.
+
+    One region's pattern is computed exactly at its interior point; every other region is
+    reached by a breadth-first walk over the adjacency graph, and crossing an edge on line L
+    flips exactly the neurons on L (each is non-zero on both sides). That is O(R m / 8) byte
+    operations, cheaper than evaluating m neurons at R points. Regions the walk does not reach
+    (only possible when ``tol`` drops slivers) are evaluated at their points.
+    """
+    m = layer.n_neurons
+    nbytes = (m + 7) // 8
+    positive = np.zeros((n_regions, nbytes), dtype=np.uint8)
+    negative = np.zeros((n_regions, nbytes), dtype=np.uint8)
+
+    def evaluate(regions: np.ndarray) -> None:
+        for s in range(0, regions.shape[0], _CHUNK):
+            rs = regions[s : s + _CHUNK]
+            sg = affine_signs(layer.weight, layer.bias, pts[rs])
+            for k, r in enumerate(rs):
+                if int(r) in exact_points:
+                    point = exact_points[int(r)]
+                    sg[k] = [
+                        _exact_affine_sign(layer.weight[n], layer.bias[n], point) for n in range(m)
+                    ]
+            positive[rs] = np.packbits(sg > 0, axis=1)
+            negative[rs] = np.packbits(sg < 0, axis=1)
+
+    graph = coo_matrix(
+        (np.ones(adjacency.shape[0]), (adjacency[:, 0], adjacency[:, 1])),
+        shape=(n_regions, n_regions),
+    ).tocsr()
+    order, pred = breadth_first_order(graph, 0, directed=False, return_predecessors=True)
+    evaluate(order[:1])
+    # depth of each region in the BFS tree (pointer doubling: depth[v] is the distance from
+    # v to ptr[v]), then the patterns level by level, each from its parent's
+    reached = order
+    idx = np.arange(n_regions)
+    parent = np.where(pred >= 0, pred, idx)
+    depth = (parent != idx).astype(np.int64)
+    ptr = parent.copy()
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        depth += depth[ptr]
+        ptr = nxt
+    children = reached[1:]
+    key = np.minimum(children, parent[children]) * (n_regions + 1) + np.maximum(
+        children, parent[children]
+    )
+    adj_key = adjacency[:, 0] * (n_regions + 1) + adjacency[:, 1]  # sorted by construction
+    via = adjacency_line[np.searchsorted(adj_key, key)]
+    masks = np.zeros((line_offsets.shape[0] - 1, m), dtype=bool)
+    counts = np.diff(line_offsets)
+    masks[np.repeat(np.arange(counts.shape[0]), counts), line_neurons] = True
+    masks = np.packbits(masks, axis=1)
+    by_depth = np.argsort(depth[children], kind="stable")
+    children, via = children[by_depth], via[by_depth]
+    bounds = np.searchsorted(depth[children], np.arange(1, depth[children].max(initial=0) + 2))
+    for lo, hi in itertools.pairwise(bounds):
+        c, p = children[lo:hi], parent[children[lo:hi]]
+        positive[c] = positive[p] ^ masks[via[lo:hi]]
+        negative[c] = negative[p] ^ masks[via[lo:hi]]
+    missing = np.setdiff1d(np.arange(n_regions), reached)
+    if missing.size:
+        evaluate(missing)
+    return positive, negative
+
+
+def _exact_affine_sign(w: np.ndarray, b: float, point: list[Fraction]) -> int:
+    value = Fraction(float(b)) + sum(
+        (Fraction(float(wi)) * p for wi, p in zip(w, point, strict=True)), Fraction(0)
+    )
+    return (value > 0) - (value < 0)

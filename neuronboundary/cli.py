@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "regression":
         try:
             return _regression(args)
+        except ParameterError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1

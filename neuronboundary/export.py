@@ -49,17 +49,41 @@ def plotlyjs_path() -> Path:
 
 
 def find_browser() -> str:
-    """Path of a Chrome/Chromium executable on PATH (kaleido >= 1 renders PNGs with it).
+    """Path of a Chrome/Chromium executable (kaleido >= 1 renders PNGs with it).
 
-    Raises :class:`BrowserNotFoundError` with the install command when there is none.
+    Looks where kaleido does: ``BROWSER_PATH``, the names in :data:`BROWSERS` on PATH, then
+    kaleido's own lookup (the usual install folders, e.g. ``/Applications`` on macOS, and a
+    browser fetched with kaleido's ``plotly_get_chrome``). Raises :class:`BrowserNotFoundError`
+    with the install command when there is none.
+
+    Examples
+    --------
+    >>> try:
+    ...     path = find_browser()
+    ... except BrowserNotFoundError as err:
+    ...     path = str(err)
+    >>> isinstance(path, str)
+    True
     """
+    override = os.environ.get("BROWSER_PATH")
+    if override and os.access(override, os.X_OK):
+        return override
     for name in BROWSERS:
         found = shutil.which(name)
         if found:
             return found
+    try:  # kaleido's browser lookup (choreographer); an internal API, so best effort
+        from choreographer.browsers.chromium import Chromium
+
+        found = Chromium.find_browser(skip_local=False)
+    except Exception:  # noqa: BLE001 - any failure of the lookup means "not found"
+        found = None
+    if found:
+        return str(found)
     raise BrowserNotFoundError(
-        "no Chrome or Chromium found on PATH, so PNG export (kaleido) cannot run. Install one, "
-        "e.g. on Debian/Ubuntu: `sudo apt-get install -y chromium`, then run again. "
+        "no Chrome or Chromium found (BROWSER_PATH, PATH, the usual install folders), so PNG "
+        "export (kaleido) cannot run. Install one (Debian: `sudo apt-get install -y chromium`; "
+        "macOS: Google Chrome in /Applications) or set BROWSER_PATH, then run again. "
         "HTML and JSON figures were still written."
     )
 

@@ -25,6 +25,7 @@ __all__ = [
     "FigureRunError",
     "ParameterError",
     "RunSummary",
+    "check_out_dir",
     "check_parameters",
     "notebooks_dir",
     "run_figures",
@@ -220,26 +221,88 @@ def check_parameters(
 # ---------------------------------------------------------------------------- running
 @dataclass
 class RunSummary:
-    """What a run wrote, where, and how long each step took (seconds)."""
+    """What a run wrote, where, and how long each step took (seconds).
+
+    ``wall_seconds`` is the whole run as a clock on the wall sees it; ``notebook_seconds`` are
+    each notebook's own times, which overlap (``jobs`` run at once), so their sum can exceed
+    ``notebooks_wall_seconds``, the wall time of the notebook stage.
+
+    Examples
+    --------
+    >>> s = RunSummary(Path("out"), notebook_seconds={"a.ipynb": 6.0, "b.ipynb": 5.0},
+    ...                notebooks_wall_seconds=6.5, export_seconds=2.0, wall_seconds=9.0, jobs=2)
+    >>> print(s.table().splitlines()[-1])
+    wall time 9.0 s: notebooks 6.5 s (2 notebooks, 2 at a time, 11.0 s summed over notebooks), export (HTML + PNG) 2.0 s
+    """
 
     out_dir: Path
     files: dict[str, list[Path]] = field(default_factory=dict)
     notebook_seconds: dict[str, float] = field(default_factory=dict)  # by notebook file
+    notebooks_wall_seconds: float = 0.0
     export_seconds: float = 0.0
-    total_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    jobs: int = 1
 
     def table(self) -> str:
-        """A plain-text summary, one line per figure."""
+        """A plain-text summary, one line per figure, then the times."""
         lines = [f"figures written to {self.out_dir}:"]
         for name, paths in self.files.items():
             sizes = ", ".join(f"{p.name} ({p.stat().st_size / 1024:.0f} kB)" for p in sorted(paths))
             lines.append(f"  {name:<28} {sizes}")
+        n = len(self.notebook_seconds)
         lines.append(
-            f"{len(self.notebook_seconds)} notebook(s) {sum(self.notebook_seconds.values()):.1f} s"
-            f" (run two at a time), export (HTML + PNG) "
-            f"{self.export_seconds:.1f} s, total {self.total_seconds:.1f} s"
+            f"wall time {self.wall_seconds:.1f} s: notebooks {self.notebooks_wall_seconds:.1f} s "
+            f"({n} notebook{'s' if n != 1 else ''}, {self.jobs} at a time, "
+            f"{sum(self.notebook_seconds.values()):.1f} s summed over notebooks), "
+            f"export (HTML + PNG) {self.export_seconds:.1f} s"
         )
         return "\n".join(lines)
+
+
+def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Check that the figures' output folder can be made and written; return its absolute path.
+
+    Called by :func:`run_figures` before any notebook runs, so a bad ``--out`` costs nothing.
+
+    Raises
+    ------
+    ParameterError
+        naming ``out_dir`` (``--out``) when it is a file, lies under a file, or cannot be
+        written (permissions, read-only file system)
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     check_out_dir(Path(d) / "figs").name
+    'figs'
+    """
+    given = os.fspath(out_dir)
+    out = Path(given).expanduser().absolute()
+    where = f"out_dir (--out) {given!r}"
+    if out.exists() and not out.is_dir():
+        raise ParameterError(
+            f"{where} is an existing file, not a folder; choose a folder path (it is created "
+            f"if missing), e.g. --out build/figures."
+        )
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ParameterError(
+            f"{where} lies under {str(existing)!r}, which is a file, so no folder can be made "
+            f"there; choose a folder path outside it, e.g. --out build/figures."
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # the run stages its files beside out
+        for folder in (out.parent, out) if out.is_dir() else (out.parent,):
+            tempfile.TemporaryDirectory(prefix=".nb-write-check-", dir=folder).cleanup()
+    except OSError as err:
+        raise ParameterError(
+            f"{where} cannot be written ({err.strerror or err}: {err.filename or out}); choose "
+            f"a folder you can write to, e.g. --out build/figures."
+        ) from None
+    return out
 
 
 #: Unix socket paths are limited to 107 bytes; leave room for the "-<port>" suffix.
@@ -353,14 +416,14 @@ def run_figures(
     unknown = [n for n in selected if n not in FIGURES]
     if unknown:
         raise ParameterError(f"unknown figure(s) {unknown}; choose from: {', '.join(FIGURES)}.")
+    out = check_out_dir(out_dir).resolve()
     nb_dir = notebooks_dir(notebooks)
     per_notebook = check_parameters(selected, dict(parameters or {}), nb_dir)
-    out = Path(out_dir).resolve()
-    summary = RunSummary(out_dir=out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    workers = jobs or min(2, os.cpu_count() or 1)
+    summary = RunSummary(out_dir=out, jobs=min(workers, len(per_notebook)))
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-run-", dir=out.parent) as tmp:
         stage = Path(tmp)
-        workers = jobs or min(2, os.cpu_count() or 1)
+        t_notebooks = time.perf_counter()
         with (
             tqdm(
                 total=len(per_notebook), desc="figure notebooks", unit="nb", disable=not progress
@@ -380,6 +443,7 @@ def run_figures(
                 for f in futures:
                     f.cancel()
                 raise
+        summary.notebooks_wall_seconds = time.perf_counter() - t_notebooks
         figures = {name: load_figure(stage / "json" / f"{name}.json") for name in selected}
         t_export = time.perf_counter()
         try:
@@ -392,5 +456,5 @@ def run_figures(
         (failed / nb).unlink(missing_ok=True)
     if failed.is_dir() and not any(failed.iterdir()):
         failed.rmdir()
-    summary.total_seconds = time.perf_counter() - t0
+    summary.wall_seconds = time.perf_counter() - t0
     return summary

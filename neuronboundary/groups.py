@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._validate import as_float_array, check_finite
+from neuronboundary._validate import (
+    as_float_array,
+    as_index,
+    as_int,
+    check_finite,
+    thresholds_vector,
+)
 from neuronboundary._validate import interval as read_interval
 from neuronboundary.layer import NeuronLayer, check_layer
 from neuronboundary.partition import DENSE_LIMIT, Partition1D, partition_1d
@@ -76,6 +82,7 @@ class GroupPartition1D:
 
     def group(self, j: int) -> tuple[int, ...]:
         """Group of sub-range ``j`` (sorted neuron indices), built in O(m)."""
+        j = as_index(j, "j", self.n_ranges, allow_negative=True)
         return tuple(np.flatnonzero(self.partition.rows([j])[0] > 0).tolist())
 
     @property
@@ -109,17 +116,7 @@ class GroupPartition1D:
 
 
 def _thresholds(thresholds: Any, m: int) -> np.ndarray:
-    t = np.asarray(
-        thresholds.values if hasattr(thresholds, "values") else thresholds, dtype=np.float64
-    )
-    if t.ndim == 0:
-        t = np.full(m, float(t))
-    if t.shape != (m,):
-        raise ValueError(
-            f"thresholds must be a scalar or have shape ({m},), one per neuron; got shape {t.shape}."
-        )
-    check_finite(t, "thresholds")
-    return t
+    return thresholds_vector(thresholds, m)
 
 
 def group_partition_1d(
@@ -176,6 +173,7 @@ class GroupRule:
         y = as_float_array(outputs, "outputs")
         if y.ndim != 2:
             raise ValueError(f"outputs must have shape (n, m); got shape {y.shape}.")
+        check_finite(y, "outputs")
         mask = np.asarray(self.fn(y))
         if mask.shape != y.shape or mask.dtype != bool:
             raise ValueError(
@@ -186,7 +184,7 @@ class GroupRule:
 
     def mask(self, layer: NeuronLayer, x: Any) -> np.ndarray:
         """Membership mask (n, m) at inputs ``x`` (shape (n, d))."""
-        return self(layer(x))
+        return self(check_layer(layer, "a group rule")(x))
 
     def groups(self, layer: NeuronLayer, x: Any) -> list[tuple[int, ...]]:
         """The group (sorted neuron indices) at each input."""
@@ -209,13 +207,25 @@ def above(thresholds: Any) -> GroupRule:
     >>> above([0.5, -1.0]).groups(NeuronLayer([[1.0], [1.0]], [0.0, 0.0]), [0.2, 0.7])
     [(1,), (0, 1)]
     """
-    values = np.asarray(
-        thresholds.values if hasattr(thresholds, "values") else thresholds, dtype=float
-    )
+    values = as_float_array(thresholds, "thresholds")
+    if values.ndim > 1:
+        raise ValueError(
+            f"thresholds must be a scalar or a vector (m,), one per neuron; got shape "
+            f"{values.shape}."
+        )
     check_finite(values, "thresholds")
+
+    def fn(y: np.ndarray) -> np.ndarray:
+        if values.ndim == 1 and values.shape[0] != y.shape[1]:
+            raise ValueError(
+                f"above(thresholds) has {values.shape[0]} thresholds but the layer has "
+                f"{y.shape[1]} neurons; pass one threshold per neuron (or a scalar)."
+            )
+        return (y > 0) & (y >= values)
+
     # sub-ranges are open intervals, where ">=" and ">" agree: the exact ranges of G2 are those
     # of the threshold max(q, 0)
-    return GroupRule("above", lambda y: (y > 0) & (y >= values), thresholds=np.maximum(values, 0.0))
+    return GroupRule("above", fn, thresholds=np.maximum(values, 0.0))
 
 
 def top_k(k: int) -> GroupRule:
@@ -224,8 +234,7 @@ def top_k(k: int) -> GroupRule:
     >>> top_k(1).groups(NeuronLayer([[1.0], [-1.0]], [0.0, 0.0]), [-1.0, 1.0])
     [(1,), (0,)]
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an integer >= 1; got {k!r}.")
+    k = as_int(k, "k", low=1)
 
     def fn(y: np.ndarray) -> np.ndarray:
         if k > y.shape[1]:
@@ -264,6 +273,13 @@ def group_ranges(
     >>> bp.tolist(), groups
     ([-2.0, -0.5, 0.5, 2.0], [(1,), (2,), (0,)])
     """
+    if not isinstance(group_rule, GroupRule):
+        fix = "wrap it with rule(fn) to evaluate it at inputs" if callable(group_rule) else ""
+        raise TypeError(
+            f"group_rule must be a GroupRule (positive(), above(thresholds), top_k(k) or "
+            f"rule(fn)); got {type(group_rule).__name__}"
+            + (f": {fix}, or use a named rule for exact sub-ranges." if fix else ".")
+        )
     if group_rule.thresholds is not None:
         gp = group_partition_1d(layer, interval, group_rule.thresholds)
         return gp.breakpoints, gp.groups

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from neuronboundary._exact import affine_signs
-from neuronboundary._validate import as_float_array, check_finite
+from neuronboundary._validate import (
+    as_float_array,
+    as_index,
+    as_int,
+    as_selection,
+    check_finite,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -110,14 +116,17 @@ class NeuronLayer:
         """
         import torch
 
-        for name, value, low in (("n_neurons", n_neurons, 1), ("in_dim", in_dim, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}.")
+        n_neurons = as_int(n_neurons, "n_neurons", low=1)
+        in_dim = as_int(in_dim, "in_dim", low=1)
+        seed = as_int(seed, "seed")
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError(
+                f"seed must be in torch's seed range [-2**63, 2**64 - 1]; got {seed}. "
+                f"Use a smaller seed (e.g. seed % 2**64)."
+            )
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            linear = torch.nn.Linear(int(in_dim), int(n_neurons))
+            torch.manual_seed(seed)
+            linear = torch.nn.Linear(in_dim, n_neurons)
         return cls.from_linear(linear)
 
     @classmethod
@@ -205,8 +214,7 @@ class NeuronLayer:
         >>> NeuronLayer([[1.0], [2.0], [3.0]], [0.0, 0.0, 0.0])[[0, 2]].weight.ravel()
         array([1., 3.])
         """
-        if isinstance(neurons, (int, np.integer)):
-            neurons = [neurons]
+        neurons = as_selection(neurons, "neurons", self.n_neurons)
         return NeuronLayer(self._weight[neurons], self._bias[neurons])
 
     # ------------------------------------------------------------------ evaluation
@@ -310,10 +318,13 @@ class NeuronLayer:
         >>> normals, offsets
         (array([[0.6, 0.8]]), array([2.]))
         """
-        norms = np.linalg.norm(self._weight, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            normals = self._weight / norms[:, None]
-            offsets = -self._bias / norms
+        scale = np.max(np.abs(self._weight), axis=1)  # scale rows first: |w| cannot overflow
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            scaled = self._weight / scale[:, None]
+            norms = np.linalg.norm(scaled, axis=1)
+            normals = scaled / norms[:, None]
+            offsets = -(self._bias / scale) / norms
+        norms = np.where(scale == 0.0, 0.0, norms)
         constant = norms == 0.0
         normals[constant] = np.nan
         offsets[constant] = np.nan
@@ -321,14 +332,7 @@ class NeuronLayer:
 
     def neuron(self, index: int) -> Neuron:
         """One neuron as a :class:`Neuron` (index, weight, bias, boundary)."""
-        m = self.n_neurons
-        if (
-            isinstance(index, bool)
-            or not isinstance(index, (int, np.integer))
-            or not -m <= index < m
-        ):
-            raise IndexError(f"index must be an integer in [0, {m}); got {index!r}.")
-        index = int(index) % m
+        index = as_index(index, "index", self.n_neurons, allow_negative=True)
         boundary = float(self.boundary_points[index]) if self.in_dim == 1 else None
         return Neuron(index, self._weight[index].copy(), float(self._bias[index]), boundary)
 
@@ -351,7 +355,11 @@ def check_layer(layer: Any, what: str, in_dim: int | None = None) -> NeuronLayer
     """Return ``layer`` if it is a NeuronLayer (over an ``in_dim``-D input, when given), else
     raise an error that names ``what`` needed it and how to get there (slicing)."""
     if not isinstance(layer, NeuronLayer):
-        raise TypeError(f"layer must be a NeuronLayer; got {type(layer).__name__}.")
+        raise TypeError(
+            f"layer must be a NeuronLayer; got {type(layer).__name__}. Build one with "
+            f"NeuronLayer(weight, bias), NeuronLayer.from_linear(linear) or "
+            f"NeuronLayer.from_module(model, name)."
+        )
     if in_dim is None or layer.in_dim == in_dim:
         return layer
     if in_dim == 1:
@@ -372,9 +380,19 @@ def check_layer(layer: Any, what: str, in_dim: int | None = None) -> NeuronLayer
 
 
 def linear_layer_names(model: torch.nn.Module) -> list[str]:
-    """Dotted names of every ``torch.nn.Linear`` inside ``model`` (in module order)."""
+    """Dotted names of every ``torch.nn.Linear`` inside ``model`` (in module order).
+
+    >>> import torch
+    >>> linear_layer_names(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()))
+    ['0']
+    """
     import torch
 
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module; got {type(model).__name__}. Pass the network "
+            f"itself (a NeuronLayer holds one layer already)."
+        )
     return [name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)]
 
 

@@ -12,13 +12,14 @@ Regions are processed depth-first in chunks so memory stays bounded.
 
 Numeric contract
 ----------------
-* Layer 0 is exactly :func:`~neuronboundary.arrangement_2d` (same regions, same patterns).
+* Layer 0 is exactly :func:`~neuronboundary.arrangement_2d` (same regions, same patterns;
+  exact predicates unless ``tol`` is given, which is then passed on to it).
 * Deeper boundaries come from float64 compositions of the affine maps (in box-centred
   coordinates). A vertex within ``tol * diagonal(box)`` of a neuron's line (distance
   ``|z| / |grad z|``) is *on* the line: the line passes through it without cutting, so a
   boundary through an existing vertex creates no sliver, and no region thinner than that
   tolerance is ever made (regions that would collapse to a point or a segment are not made).
-  Default ``tol = 1e-9``.
+  ``tol`` defaults to ``1e-9`` for the deeper layers (``DEEP_TOL``).
 * A region's sign for a deeper neuron is the sign of its affine map at the region's interior
   point (mean of its vertices); a neuron whose map is identically zero on a region (dead, or
   constant along the slice) has sign 0 there, one with a zero gradient has ``sign(constant)``.
@@ -40,6 +41,8 @@ __all__ = ["NetworkArrangement2D", "NetworkRegion", "network_arrangement_2d"]
 
 #: Regions whose layer map is computed at once (bounds memory: chunk * 3 * width floats).
 _CHUNK = 4096
+#: Tolerance of the deeper layers (relative to the box diagonal) when ``tol`` is None.
+DEEP_TOL = 1e-9
 #: Box edges as edge tags (x1 = lo, x1 = hi, x2 = lo, x2 = hi).
 BOX_TAGS = (-1, -2, -3, -4)
 
@@ -97,7 +100,8 @@ class NetworkArrangement2D:
     ----------
     network : Network (in_dim 2)
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi))
-    tol : float
+    tol : float or None
+        As passed to :func:`network_arrangement_2d`.
     vertex_offsets : numpy.ndarray, shape (R + 1,)
     polygon_vertices : numpy.ndarray, shape (F, 2), counter-clockwise per region
     edge_neurons : numpy.ndarray, shape (F,), int64
@@ -112,7 +116,7 @@ class NetworkArrangement2D:
 
     network: Network
     box: tuple[tuple[float, float], tuple[float, float]]
-    tol: float
+    tol: float | None
     vertex_offsets: np.ndarray
     polygon_vertices: np.ndarray
     edge_neurons: np.ndarray
@@ -588,7 +592,7 @@ def _layer_coefficients(
 
 
 def network_arrangement_2d(
-    network: Network, box: Any, *, tol: float = 1e-9
+    network: Network, box: Any, *, tol: float | None = None
 ) -> NetworkArrangement2D:
     """Every region of constant sign pattern of a 2-D network in a box, with edge provenance.
 
@@ -599,8 +603,10 @@ def network_arrangement_2d(
     ----------
     network : Network with in_dim == 2 (see :func:`~neuronboundary.slice_2d`)
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi))
-    tol : float
-        Relative to the box diagonal: the distance under which a vertex is on a line.
+    tol : float, optional
+        Relative to the box diagonal: the distance under which a vertex is on a deeper
+        neuron's line (default ``DEEP_TOL = 1e-9``). Given, it is also passed to the layer-0
+        arrangement (opt-in merging there); None keeps layer 0 exact.
 
     Returns
     -------
@@ -625,10 +631,15 @@ def network_arrangement_2d(
             f"{network.in_dim}. Use slice_2d(network, origin, u, v) to view it on a plane."
         )
     bx = read_box(box)
-    if not (isinstance(tol, (float, int)) and 0 < tol < 1e-3):
-        raise ValueError(f"tol must be a small positive number (default 1e-9); got {tol!r}.")
+    if tol is not None and not (
+        isinstance(tol, (float, int, np.floating)) and not isinstance(tol, bool) and 0 < tol < 1e-3
+    ):
+        raise ValueError(
+            f"tol must be None (layer 0 exact, deeper layers {DEEP_TOL:g}) or a small positive "
+            f"number such as 1e-9; got {tol!r}."
+        )
     (X0, X1), (Y0, Y1) = bx
-    eps = float(tol) * float(np.hypot(X1 - X0, Y1 - Y0))
+    eps = float(DEEP_TOL if tol is None else tol) * float(np.hypot(X1 - X0, Y1 - Y0))
     center = np.array([(X0 + X1) / 2, (Y0 + Y1) / 2])
     layer0 = network.layers[0]
     arr0 = arrangement_2d(layer0, bx, tol=tol)
@@ -686,7 +697,7 @@ def network_arrangement_2d(
     return NetworkArrangement2D(
         network=network,
         box=bx,
-        tol=float(tol),
+        tol=tol if tol is None else float(tol),
         vertex_offsets=off,
         polygon_vertices=xy,
         edge_neurons=np.concatenate(out["tag"]).astype(np.int64),

@@ -7,6 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from neuronboundary._validate import (
+    as_float,
+    as_float_array,
+    check_finite,
+    finite_vector,
+    is_integer,
+    unwrap_scalar,
+)
 from neuronboundary.arrangement import read_box
 from neuronboundary.layer import NeuronLayer, check_layer
 
@@ -44,10 +52,15 @@ def clip_halfplane(polygon: Any, weight: Any, bias: float, side: int = 1) -> np.
            [2., 1.],
            [1., 1.]])
     """
-    if side not in (1, -1):
+    if not is_integer(side) or int(unwrap_scalar(side)) not in (1, -1):
         raise ValueError(f"side must be +1 or -1; got {side!r}.")
-    poly = np.asarray(polygon, dtype=np.float64)
-    w = np.asarray(weight, dtype=np.float64)
+    side = int(unwrap_scalar(side))
+    poly = as_float_array(polygon, "polygon")
+    if poly.ndim != 2 or poly.shape[1] != 2:
+        raise ValueError(f"polygon must have shape (k, 2), one vertex per row; got {poly.shape}.")
+    check_finite(poly, "polygon")
+    w = finite_vector(weight, "weight", 2)
+    bias = as_float(bias, "bias")
     values = side * (poly @ w + bias)
     out = []
     k = poly.shape[0]

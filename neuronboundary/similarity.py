@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuronboundary._validate import as_float_array, check_finite
 from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = ["MODES", "neuron_order", "similarity"]
@@ -25,9 +26,10 @@ MODES = ("weight", "bias", "both")
 
 
 def _cosine(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1)
-    safe = np.where(norms > 0, norms, 1.0)
-    unit = vectors / safe[:, None]
+    scale = np.max(np.abs(vectors), axis=1)  # rows scaled to max 1 first: no overflow in norm
+    scaled = vectors / np.where(scale > 0, scale, 1.0)[:, None]
+    norms = np.linalg.norm(scaled, axis=1)
+    unit = scaled / np.where(norms > 0, norms, 1.0)[:, None]
     sim = np.clip(unit @ unit.T, -1.0, 1.0)
     np.fill_diagonal(sim, 1.0)
     return sim
@@ -62,7 +64,9 @@ def similarity(layer: NeuronLayer, mode: str = "both") -> np.ndarray:
         _, offsets = layer.hyperplanes()
         const = np.isnan(offsets)
         beta = np.where(const, 0.0, offsets)
-        sim = 1.0 / (1.0 + np.abs(beta[:, None] - beta[None, :]))
+        with np.errstate(invalid="ignore"):  # offsets beyond float64 are +-inf: inf - inf
+            sim = 1.0 / (1.0 + np.abs(beta[:, None] - beta[None, :]))
+        sim[np.isnan(sim)] = 0.0  # two boundaries out of float64 range: not known to be close
         sim[const, :] = 0.0
         sim[:, const] = 0.0
         np.fill_diagonal(sim, 1.0)
@@ -83,14 +87,16 @@ def neuron_order(sim: np.ndarray) -> np.ndarray:
     from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
     from scipy.spatial.distance import squareform
 
-    s = np.asarray(sim, dtype=np.float64)
-    if (
-        s.ndim != 2
-        or s.shape[0] != s.shape[1]
-        or not np.allclose(s, s.T)
-        or not np.isfinite(s).all()
-    ):
-        raise ValueError(f"sim must be a finite symmetric (m, m) matrix; got shape {s.shape}.")
+    s = as_float_array(sim, "sim")
+    if s.ndim != 2 or s.shape[0] != s.shape[1]:
+        raise ValueError(
+            f"sim must be a square (m, m) matrix, e.g. similarity(layer); got shape {s.shape}."
+        )
+    check_finite(s, "sim")
+    if not np.allclose(s, s.T):
+        raise ValueError(
+            "sim must be symmetric (sim[i, j] == sim[j, i]); symmetrise it, e.g. (sim + sim.T) / 2."
+        )
     m = s.shape[0]
     if m < 3:
         return np.arange(m)

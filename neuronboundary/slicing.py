@@ -8,7 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._validate import as_float_array, check_finite, finite_vector
+from neuronboundary._validate import (
+    as_float_array,
+    as_int,
+    check_finite,
+    finite_vector,
+    unwrap_scalar,
+)
 from neuronboundary.layer import NeuronLayer, check_layer
 
 __all__ = [
@@ -20,6 +26,18 @@ __all__ = [
     "slice_2d",
     "slice_2d_through",
 ]
+
+
+def _view(layer: NeuronLayer, basis: np.ndarray, origin: np.ndarray) -> NeuronLayer:
+    """The layer seen through ``x = origin + basis @ s``; an error if that overflows float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        weight, bias = layer.weight @ basis, layer.weight @ origin + layer.bias
+    if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
+        raise ValueError(
+            "the sliced layer overflows float64 (W @ direction or W @ origin + b is too large); "
+            "scale the origin and direction vectors down."
+        )
+    return NeuronLayer(weight, bias)
 
 
 def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
@@ -58,7 +76,7 @@ def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
     v = finite_vector(direction, "direction", d)
     if not np.any(v):
         raise ValueError("direction must not be the zero vector: a line needs a direction.")
-    return NeuronLayer(layer.weight @ v, layer.weight @ o + layer.bias)
+    return _view(layer, v, o)
 
 
 def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
@@ -86,12 +104,13 @@ def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
     a = finite_vector(u, "u", d)
     c = finite_vector(v, "v", d)
     basis = np.stack([a, c], axis=1)  # (d, 2)
-    if np.linalg.matrix_rank(basis) < 2:
+    scale = np.max(np.abs(basis), axis=0)  # rank of unit-scale columns: u, v of any magnitude
+    if np.linalg.matrix_rank(basis / np.where(scale > 0, scale, 1.0)) < 2:
         raise ValueError(
             "u and v must be linearly independent (they span the plane); got parallel or zero "
             "vectors. Pick two directions that are not multiples of each other."
         )
-    return NeuronLayer(layer.weight @ basis, layer.weight @ o + layer.bias)
+    return _view(layer, basis, o)
 
 
 def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
@@ -149,8 +168,17 @@ def box_domain_along(
     """
     o = finite_vector(origin, "origin")
     v = finite_vector(direction, "direction", o.shape[0])
-    lo = np.broadcast_to(as_float_array(lower, "lower"), o.shape)
-    hi = np.broadcast_to(as_float_array(upper, "upper"), o.shape)
+    if not np.any(v):
+        raise ValueError("direction must not be the zero vector: a line needs a direction.")
+    bounds = {"lower": as_float_array(lower, "lower"), "upper": as_float_array(upper, "upper")}
+    for name, bound in bounds.items():
+        if bound.ndim > 1 or (bound.ndim == 1 and bound.shape != o.shape):
+            raise ValueError(
+                f"{name} must be one number or have length {o.shape[0]}, one bound per "
+                f"coordinate of origin; got shape {bound.shape}."
+            )
+    lo = np.broadcast_to(bounds["lower"], o.shape)
+    hi = np.broadcast_to(bounds["upper"], o.shape)
     if np.isnan(lo).any() or np.isnan(hi).any() or (lo > hi).any():
         raise ValueError("lower and upper must be numbers with lower <= upper in every coordinate.")
     t_lo, t_hi = -np.inf, np.inf
@@ -158,7 +186,7 @@ def box_domain_along(
     fixed = ~moving
     if ((o[fixed] < lo[fixed]) | (o[fixed] > hi[fixed])).any():
         raise ValueError("the line misses the box: a coordinate it never changes is outside it.")
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         ta = (lo[moving] - o[moving]) / v[moving]
         tb = (hi[moving] - o[moving]) / v[moving]
     if ta.size:
@@ -202,7 +230,8 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
     data : array-like or torch.Tensor, shape (n, d), n >= 2
     k : int, 1 <= k <= min(n, d)
 
-    Uses an exact thin SVD (``torch.linalg.svd`` in float64).
+    Uses a thin SVD (``numpy.linalg.svd`` in float64; torch's rounds differently with the
+    thread count).
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(500, 3)) * [5.0, 1.0, 0.1]
@@ -215,19 +244,32 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
         raise ValueError(f"data must have shape (n, d) with n >= 2 samples; got shape {x.shape}.")
     check_finite(x, "data")
     n, d = x.shape
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= min(n, d):
+    k = as_int(k, "k")
+    if not 1 <= k <= min(n, d):
         raise ValueError(
             f"k must be an integer in [1, {min(n, d)}] for data of shape {x.shape}; got {k!r}."
+        )
+    if (x == x[0]).all():
+        raise ValueError(
+            "data is constant (every row is the same): it varies in no direction, so it has no "
+            "principal direction. Pass samples that differ."
         )
     mean = x.mean(axis=0)
     # numpy's LAPACK, not torch's: torch.linalg.svd (MKL) rounds differently with the number of
     # torch threads, which moved the digits PCA figure by ~1e-15 between 1 and 2 threads
     _, s, vh = np.linalg.svd(x - mean, full_matrices=False)
+    rank = int(np.sum(s > s[0] * max(n, d) * np.finfo(np.float64).eps))  # as numpy's matrix_rank
+    if k > rank:
+        raise ValueError(
+            f"k={k}, but the centred data varies along only {rank} direction(s) (its other "
+            f"singular values are zero up to rounding), so directions beyond {rank} would be "
+            f"arbitrary. Use k <= {rank}."
+        )
     directions = vh[:k].copy()
     flip = np.sign(directions[np.arange(k), np.argmax(np.abs(directions), axis=1)])
     directions *= flip[:, None]
-    total = float(np.sum(s**2))
-    ratio = s[:k] ** 2 / total if total > 0 else np.zeros(k)
+    relative = s / s[0]  # s[0] > 0 for data that is not constant; no overflow in s**2
+    ratio = relative[:k] ** 2 / float(np.sum(relative**2))
     return PCA(
         mean=mean,
         directions=directions,
@@ -249,7 +291,16 @@ def concept_vector(data: Any, labels: Any, positive: Any, negative: Any) -> np.n
     if x.ndim != 2:
         raise ValueError(f"data must have shape (n, d); got shape {x.shape}.")
     check_finite(x, "data")
-    y = np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels)
+    y = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels)
+    positive, negative = unwrap_scalar(positive), unwrap_scalar(negative)
+    for name, cls in (("positive", positive), ("negative", negative)):
+        if np.ndim(cls) != 0:
+            raise TypeError(f"{name} must be one class label (as in labels); got {cls!r}.")
+    if positive == negative:
+        raise ValueError(
+            f"positive and negative must be two different classes; got {positive!r} for both "
+            f"(a class mean minus itself is the zero vector, no direction)."
+        )
     if y.shape != (x.shape[0],):
         raise ValueError(
             f"labels must have shape ({x.shape[0]},), one per row of data; got {y.shape}."
@@ -259,7 +310,8 @@ def concept_vector(data: Any, labels: Any, positive: Any, negative: Any) -> np.n
         mask = y == cls
         if not mask.any():
             raise ValueError(
-                f"{name} class {cls!r} has no samples in labels; present: {np.unique(y)[:20]}."
+                f"{name} class {cls!r} has no samples in labels; choose one of the classes "
+                f"present: {np.unique(y)[:20]}."
             )
         means.append(x[mask].mean(axis=0))
     return means[0] - means[1]

@@ -3,14 +3,18 @@ the message says. ``tests/test_bad_inputs.py`` runs it; the docs render it with 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 import neuronboundary as nb
-from neuronboundary.figures import check_parameters, notebooks_dir
+from neuronboundary.figures import check_parameters, notebooks_dir, run_figures
+from neuronboundary.polygons import clip_halfplane
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,331 @@ CASES = [
         ValueError,
         "set by the runner; choose the folder with --out",
     ),
+    # ---- branch bad-inputs (issue 10, section 4): malformed arguments of the geometry API
+    Case(
+        "layer",
+        "seed outside torch's range",
+        lambda: nb.NeuronLayer.random(3, 1, seed=2**64),
+        ValueError,
+        r"seed must be in torch's seed range \[-2\*\*63, 2\*\*64 - 1\]",
+    ),
+    Case(
+        "layer",
+        "non-integer seed",
+        lambda: nb.NeuronLayer.random(3, 1, seed=1.5),
+        TypeError,
+        r"seed must be an integer; got 1.5",
+    ),
+    Case(
+        "layer",
+        "non-integer neuron count",
+        lambda: nb.NeuronLayer.random(2.0, 1, seed=0),
+        TypeError,
+        r"n_neurons must be an integer; got 2.0 \(float\). Pass int\(n_neurons\)",
+    ),
+    Case(
+        "layer",
+        "neuron index out of range",
+        lambda: L1.neuron(5),
+        IndexError,
+        r"index must be an integer in \[0, 2\), or negative to count from the end; got 5",
+    ),
+    Case(
+        "layer",
+        "neuron selection out of range",
+        lambda: L1[[0, 5]],
+        IndexError,
+        r"neurons must hold indices in \[0, 2\)",
+    ),
+    Case(
+        "layer",
+        "non-integer neuron selection",
+        lambda: L1[1.5],
+        TypeError,
+        "neurons must be an integer, a slice, a 1-D array of integer indices or a boolean mask",
+    ),
+    Case(
+        "layer",
+        "boolean mask of the wrong length",
+        lambda: L1[[True]],
+        IndexError,
+        r"neurons as a boolean mask must have shape \(2,\)",
+    ),
+    Case(
+        "layer",
+        "text as weights",
+        lambda: nb.NeuronLayer(["1.5"], [0.0]),
+        TypeError,
+        "weight must be numbers .* it holds text",
+    ),
+    Case(
+        "layer",
+        "complex weights",
+        lambda: nb.NeuronLayer(np.array([[1j]]), [0.0]),
+        TypeError,
+        "weight must be numbers .* it holds complex numbers",
+    ),
+    Case("layer", "None as inputs", lambda: L1(None), TypeError, "x must be numbers .* got None"),
+    Case(
+        "model",
+        "linear_layer_names of something that is not a module",
+        lambda: nb.linear_layer_names("x"),
+        TypeError,
+        "model must be a torch.nn.Module; got str",
+    ),
+    Case(
+        "1-D",
+        "crossing_points of an array",
+        lambda: nb.crossing_points(np.array([[1.0]])),
+        TypeError,
+        r"layer must be a NeuronLayer; got ndarray. Build one with NeuronLayer\(weight, bias\)",
+    ),
+    Case(
+        "1-D",
+        "crossing_points of a 2-D layer",
+        lambda: nb.crossing_points(L2),
+        ValueError,
+        "crossing_points needs a layer over a 1-D input.*slice_1d",
+    ),
+    Case(
+        "1-D",
+        "non-integer breakpoint index",
+        lambda: nb.partition_1d(L1, (-1, 1)).flips(1.5),
+        TypeError,
+        "i must be an integer; got 1.5",
+    ),
+    Case(
+        "1-D",
+        "breakpoint index that is an end of the interval",
+        lambda: nb.partition_1d(L1, (-1, 1)).flips(0),
+        IndexError,
+        "i must be an interior breakpoint, numbered 1 to 2; got 0",
+    ),
+    Case(
+        "1-D",
+        "breakpoint index when there is none",
+        lambda: nb.partition_1d(L1, (1, 2)).flips(1),
+        IndexError,
+        "this partition has no interior breakpoint",
+    ),
+    Case(
+        "2-D",
+        "line_of a neuron out of range",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).line_of(5),
+        IndexError,
+        r"neuron must be an integer in \[0, 2\); got 5",
+    ),
+    Case(
+        "2-D",
+        "line_of a negative neuron index",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).line_of(-1),
+        IndexError,
+        r"neuron must be an integer in \[0, 2\); got -1",
+    ),
+    Case(
+        "2-D",
+        "neurons_on_line(-1), the answer of line_of for no line",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).neurons_on_line(-1),
+        IndexError,
+        "line_of gives -1 for a neuron on no line",
+    ),
+    Case(
+        "2-D",
+        "neurons_on_line out of range",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).neurons_on_line(100),
+        IndexError,
+        r"line must be an integer in \[0, 6\); got 100",
+    ),
+    Case(
+        "2-D",
+        "non-integer region index",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).region(0.5),
+        TypeError,
+        r"region index must be an integer in \[0, 4\); got 0.5",
+    ),
+    Case(
+        "2-D",
+        "tol as text",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1)), tol="1e-9"),
+        TypeError,
+        "tol must be a real number; got '1e-9'",
+    ),
+    Case(
+        "2-D",
+        "NaN tol",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1)), tol=np.nan),
+        ValueError,
+        "tol must be a finite number",
+    ),
+    Case(
+        "2-D",
+        "polygon of the wrong shape",
+        lambda: clip_halfplane([[0, 0, 0]], [1, 0], 0.0),
+        ValueError,
+        r"polygon must have shape \(k, 2\)",
+    ),
+    Case(
+        "slices",
+        "box bound of the wrong length",
+        lambda: nb.box_domain_along([1.0, 2.0], [1.0, -1.0], lower=[0, 0, 0]),
+        ValueError,
+        "lower must be one number or have length 2, one bound per coordinate of origin",
+    ),
+    Case(
+        "slices",
+        "zero direction for the valid domain",
+        lambda: nb.box_domain_along([1.0, 2.0], [0.0, 0.0]),
+        ValueError,
+        "direction must not be the zero vector",
+    ),
+    Case(
+        "slices",
+        "slice that overflows float64",
+        lambda: nb.slice_1d(nb.NeuronLayer([[1e300, 0.0]], [0.0]), [0, 0], [1e300, 0]),
+        ValueError,
+        "the sliced layer overflows float64.*scale the origin and direction vectors down",
+    ),
+    Case(
+        "slices",
+        "PCA of constant data",
+        lambda: nb.pca_directions(np.ones((5, 3))),
+        ValueError,
+        "data is constant .* no principal direction",
+    ),
+    Case(
+        "slices",
+        "more PCA directions than the data has",
+        lambda: nb.pca_directions([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], k=2),
+        ValueError,
+        r"varies along only 1 direction.*Use k <= 1",
+    ),
+    Case(
+        "slices",
+        "non-integer number of PCA directions",
+        lambda: nb.pca_directions(np.eye(3), k=1.5),
+        TypeError,
+        "k must be an integer; got 1.5",
+    ),
+    Case(
+        "slices",
+        "concept vector of a class with itself",
+        lambda: nb.concept_vector([[0.0, 0.0], [2.0, 4.0]], [7, 1], 1, 1),
+        ValueError,
+        "positive and negative must be two different classes; got 1 for both",
+    ),
+    Case(
+        "slices",
+        "concept vector of a class absent from labels",
+        lambda: nb.concept_vector([[0.0, 0.0], [2.0, 4.0]], [7, 1], 3, 1),
+        ValueError,
+        r"positive class 3 has no samples in labels; choose one of the classes present: \[1 7\]",
+    ),
+    Case(
+        "slices",
+        "several classes where one is expected",
+        lambda: nb.concept_vector([[0.0, 0.0], [2.0, 4.0]], [7, 1], [1, 7], 1),
+        TypeError,
+        "positive must be one class label",
+    ),
+    Case(
+        "groups",
+        "above() with one threshold per neuron of another layer",
+        lambda: nb.above([0.1, 0.2, 0.3]).groups(L1, [0.5]),
+        ValueError,
+        r"above\(thresholds\) has 3 thresholds but the layer has 2 neurons",
+    ),
+    Case(
+        "groups",
+        "a matrix of thresholds",
+        lambda: nb.above([[0.1, 0.2]]),
+        ValueError,
+        r"thresholds must be a scalar or a vector \(m,\)",
+    ),
+    Case(
+        "groups",
+        "NaN threshold",
+        lambda: nb.above(np.nan),
+        ValueError,
+        "thresholds must be finite",
+    ),
+    Case(
+        "groups",
+        "thresholds as text",
+        lambda: nb.group_partition_1d(L1, (0, 1), "0.5"),
+        TypeError,
+        "thresholds must be numbers .* it holds text",
+    ),
+    Case(
+        "groups",
+        "group_ranges with a bare function",
+        lambda: nb.group_ranges(L1, (0, 1), lambda y: y > 0),
+        TypeError,
+        r"group_rule must be a GroupRule .* wrap it with rule\(fn\)",
+    ),
+    Case(
+        "groups",
+        "non-integer k",
+        lambda: nb.top_k(1.5),
+        TypeError,
+        "k must be an integer; got 1.5",
+    ),
+    Case(
+        "groups",
+        "sub-range index out of range",
+        lambda: nb.group_partition_1d(L1, (-1, 1)).group(5),
+        IndexError,
+        r"j must be an integer in \[0, 3\)",
+    ),
+    Case(
+        "groups",
+        "group rule applied to an array instead of a layer",
+        lambda: nb.positive().mask(np.eye(1), [0.5]),
+        TypeError,
+        "layer must be a NeuronLayer; got ndarray",
+    ),
+    Case(
+        "groups",
+        "NaN outputs given to a rule",
+        lambda: nb.positive()(np.array([[np.nan]])),
+        ValueError,
+        "outputs must be finite",
+    ),
+    Case(
+        "groups",
+        "neuron_order of a non-square matrix",
+        lambda: nb.neuron_order(np.ones((2, 3))),
+        ValueError,
+        r"sim must be a square \(m, m\) matrix",
+    ),
+    Case(
+        "groups",
+        "neuron_order of an asymmetric matrix",
+        lambda: nb.neuron_order([[1.0, 0.0], [1.0, 1.0]]),
+        ValueError,
+        r"sim must be symmetric.*\(sim \+ sim.T\) / 2",
+    ),
+    # --- branch trust-infra: the figures' output folder, checked before any notebook runs
+    Case(
+        "notebooks",
+        "--out under an existing file",
+        lambda: _run_figures_into(lambda d: _a_file(d) / "figs"),
+        ValueError,
+        r"out_dir \(--out\) .* lies under .*which is a file.*choose a folder path outside it",
+    ),
+    Case(
+        "notebooks",
+        "--out is an existing file",
+        lambda: _run_figures_into(_a_file),
+        ValueError,
+        r"out_dir \(--out\) .* is an existing file, not a folder; choose a folder path",
+    ),
+    Case(
+        "notebooks",
+        "--out in an unwritable place",
+        lambda: _run_figures_into(_unwritable),
+        ValueError,
+        r"out_dir \(--out\) .* cannot be written .*choose a folder you can write to",
+    ),
     # ---- branch networks (issue 11): Network and its slices
     Case(
         "network",
@@ -272,6 +601,36 @@ CASES = [
         "Use slice_1d\\(network, origin, direction\\)",
     ),
 ]
+
+
+def _a_file(folder: Path) -> Path:
+    path = folder / "a_file"
+    path.write_text("not a folder")
+    return path
+
+
+def _unwritable(folder: Path) -> Path:
+    """A folder this process cannot write in: read-only for a user; root writes anywhere on a
+    normal file system, so for root a folder in sysfs (Linux), where nobody can create one."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and Path("/sys/kernel").is_dir():
+        return Path("/sys/kernel/neuronboundary-figures")
+    locked = folder / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    return locked / "figs"
+
+
+def _run_figures_into(make_out: Callable[[Path], Path]) -> object:
+    """Run the figures into the folder ``make_out`` gives (inside a temporary folder): must
+    fail on the folder before any notebook runs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            return run_figures(
+                make_out(Path(tmp)), ["decision_boundary"], png=False, progress=False
+            )
+        finally:
+            for sub in Path(tmp).iterdir():
+                sub.chmod(0o700)
 
 
 def message(case: Case) -> str:

@@ -45,6 +45,33 @@ def expected_region_count(weight: np.ndarray, bias: np.ndarray, box) -> int:
     return 1 + len(lines) + sum(len(s) - 1 for s in through.values())
 
 
+def expected_region_count_rational(weight: np.ndarray, bias: np.ndarray, box) -> int:
+    """The same count for any float64 layer and box: every number is read as the exact
+    rational it is (``Fraction(float)``), lines are normalised exactly, nothing is rounded."""
+    (x0, x1), (y0, y1) = ((Fraction(float(lo)), Fraction(float(hi))) for lo, hi in box)
+    corners = [(x0, y0), (x0, y1), (x1, y0), (x1, y1)]
+    lines = set()
+    for (a, b), c in zip(weight.tolist(), bias.tolist(), strict=True):
+        a, b, c = Fraction(a), Fraction(b), Fraction(c)
+        if a == 0 and b == 0:
+            continue
+        pivot = a if a != 0 else b
+        a, b, c = a / pivot, b / pivot, c / pivot
+        values = [a * x + b * y + c for x, y in corners]
+        if max(values) > 0 and min(values) < 0:
+            lines.add((a, b, c))
+    through: dict[tuple[Fraction, Fraction], set] = {}
+    for (a1, b1, c1), (a2, b2, c2) in combinations(sorted(lines), 2):
+        det = a1 * b2 - a2 * b1
+        if det == 0:
+            continue
+        px = (b1 * c2 - b2 * c1) / det
+        py = (c1 * a2 - c2 * a1) / det
+        if x0 < px < x1 and y0 < py < y1:
+            through.setdefault((px, py), set()).update({(a1, b1, c1), (a2, b2, c2)})
+    return 1 + len(lines) + sum(len(s) - 1 for s in through.values())
+
+
 def point_in_polygon(p: np.ndarray, poly: np.ndarray) -> bool:
     """Closed convex polygon (counter-clockwise) test with a tiny tolerance."""
     edges = np.roll(poly, -1, axis=0) - poly
@@ -122,6 +149,100 @@ def test_located_region_contains_point(case, fractions):
             assert point_in_polygon(p, arr.region(int(r)).vertices)
 
 
+@st.composite
+def float_layers(draw):
+    """Non-integer floats of mixed magnitudes, boxes far from the origin and tiny boxes.
+
+    Lines are drawn through points of the box (so they cross it) with weights scaled by
+    10^-12 .. 10^12; some are exact copies scaled by a power of two (the same line), some
+    pass through an earlier crossing point up to rounding (nearly concurrent)."""
+    cx = draw(st.floats(-1.0, 1.0)) * 10.0 ** draw(st.integers(-3, 12))
+    cy = draw(st.floats(-1.0, 1.0)) * 10.0 ** draw(st.integers(-3, 12))
+    h = draw(st.floats(0.5, 2.0)) * 10.0 ** draw(st.integers(-9, 2))
+    box = ((cx - h, cx + h), (cy - h, cy + h))
+    if not (box[0][0] < box[0][1] and box[1][0] < box[1][1]):
+        box = ((cx - abs(cx) * 1e-6 - 1, cx + abs(cx) * 1e-6 + 1),) * 2
+    (x0, x1), (y0, y1) = box
+    m = draw(st.integers(1, 7))
+    rows, biases = [], []
+    for _ in range(m):
+        kind = draw(st.sampled_from(["through", "through", "copy", "axis"]))
+        if kind == "copy" and rows:
+            k = draw(st.integers(0, len(rows) - 1))
+            scale = 2.0 ** draw(st.integers(-20, 20)) * draw(st.sampled_from([1.0, -1.0]))
+            rows.append([rows[k][0] * scale, rows[k][1] * scale])
+            biases.append(biases[k] * scale)
+            continue
+        fx, fy = draw(st.floats(0, 1)), draw(st.floats(0, 1))
+        px, py = x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+        if kind == "axis":
+            w = [1.0, 0.0] if draw(st.booleans()) else [0.0, 1.0]
+        else:
+            theta = draw(st.floats(0, np.pi))
+            w = [np.cos(theta), np.sin(theta)]
+        scale = 10.0 ** draw(st.integers(-12, 12)) * draw(st.floats(0.5, 1.5))
+        rows.append([w[0] * scale, w[1] * scale])
+        biases.append(-(rows[-1][0] * px + rows[-1][1] * py))
+    return NeuronLayer(np.array(rows), np.array(biases)), box
+
+
+@given(float_layers())
+def test_float_layers_match_the_exact_rational_count(case):
+    layer, box = case
+    arr = arrangement_2d(layer, box)
+    context = f"weight={layer.weight.tolist()}, bias={layer.bias.tolist()}, box={box}"
+    assert arr.n_regions == expected_region_count_rational(layer.weight, layer.bias, box), context
+    assert np.all(arr.areas > 0), context
+    patterns = {row.tobytes() for row in arr.signs}
+    assert len(patterns) == arr.n_regions  # distinct sign patterns
+    for (a, b), line in zip(arr.adjacency, arr.adjacency_line, strict=True):
+        np.testing.assert_array_equal(
+            np.flatnonzero(arr.signs[a] != arr.signs[b]), arr.neurons_on_line(line)
+        )
+
+
+@given(
+    float_layers(), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=8)
+)
+def test_float_layers_locate_exact_patterns(case, fractions):
+    layer, box = case
+    arr = arrangement_2d(layer, box)
+    (x0, x1), (y0, y1) = box
+    pts = np.array([[x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)] for fx, fy in fractions])
+    pts = np.clip(pts, [x0, y0], [x1, y1])
+    truth = exact_signs(layer.weight, layer.bias, pts)
+    found = arr.locate(pts)
+    for row, r in zip(truth, found, strict=True):
+        if r < 0:
+            assert (row[~layer.is_constant] == 0).any()
+        else:
+            np.testing.assert_array_equal(arr.signs_of(int(r))[0], row)
+
+
+def test_small_box_far_from_origin():
+    for c, h, expected in ((1e8, 1.0, 4), (255.0, 1e-6, 6)):
+        lines = [[1.0, 0.0], [0.0, 1.0]] + ([[1.0, 1.0]] if expected == 6 else [])
+        w = np.array(lines)
+        layer = NeuronLayer(w, -(w @ [c, c]))
+        arr = arrangement_2d(layer, ((c - h, c + h), (c - h, c + h)))
+        assert arr.n_regions == expected
+        assert arr.areas.sum() == pytest.approx(4 * h * h, rel=1e-6)
+        assert (arr.locate(arr.points) == np.arange(expected)).all()
+
+
+def test_lines_at_a_tiny_angle_cross_inside():
+    layer = NeuronLayer([[0.0, 1.0], [1e-10, 1.0]], [0.0, 0.0])
+    arr = arrangement_2d(layer, BOX)
+    assert arr.n_regions == 4  # they cross at the origin
+
+
+def test_signs_of_huge_products_are_exact():
+    layer = NeuronLayer([[1e200, -1e200]], [0.0])
+    assert layer.signs([[1e200, 2e200]])[0, 0] == -1
+    assert layer.signs([[2e200, 1e200]])[0, 0] == 1
+    assert layer.signs([[1e200, 1e200]])[0, 0] == 0
+
+
 # ---------------------------------------------------------------------------- degenerate cases
 BOX = ((-1.0, 1.0), (-1.0, 1.0))
 
@@ -133,11 +254,25 @@ def test_parallel_boundaries():
 
 
 def test_many_lines_through_one_point():
-    angles = np.linspace(0, np.pi, 7)[:-1]
-    w = np.column_stack([np.cos(angles), np.sin(angles)])
-    arr = arrangement_2d(NeuronLayer(w, -(w @ [0.2, 0.1])), BOX)
+    # six distinct lines exactly through (0.25, 0.125): small integers times dyadic numbers
+    w = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, -1.0], [1.0, 2.0], [2.0, -1.0]])
+    arr = arrangement_2d(NeuronLayer(w, -(w @ [0.25, 0.125])), BOX)
     assert arr.n_regions == 12
     assert arr.vertex_multiplicity.max() == 6
+
+
+def test_nearly_concurrent_lines_are_distinct_unless_tol_is_asked():
+    # through (0.2, 0.1) up to rounding of the biases: in exact arithmetic they are not
+    # concurrent, so the exact arrangement has more than 12 regions; tol merges them
+    angles = np.linspace(0, np.pi, 7)[:-1]
+    w = np.column_stack([np.cos(angles), np.sin(angles)])
+    layer = NeuronLayer(w, -(w @ [0.2, 0.1]))
+    exact = arrangement_2d(layer, BOX)
+    assert exact.n_regions == expected_region_count_rational(layer.weight, layer.bias, BOX)
+    assert exact.n_regions > 12
+    merged = arrangement_2d(layer, BOX, tol=1e-9)
+    assert merged.n_regions == 12
+    assert merged.vertex_multiplicity.max() == 6
 
 
 def test_duplicate_neurons_same_and_opposite_orientation():
@@ -149,11 +284,15 @@ def test_duplicate_neurons_same_and_opposite_orientation():
     np.testing.assert_array_equal(arr.transition([0.5, 0.2], [-0.5, 0.2]), [0, 1, 2])
 
 
-def test_near_horizontal_duplicates_across_the_angle_wrap():
+def test_near_horizontal_lines_one_ulp_apart_are_different_lines():
+    # three distinct lines through (0, -0.1) at angles ~1e-18: exactly six regions;
+    # merged into one line (two regions) only when the tolerance is asked for
     layer = NeuronLayer([[1e-18, 1.0], [-1e-18, 1.0], [-1e-18, -2.0]], [0.1, 0.1, -0.2])
     arr = arrangement_2d(layer, BOX)
-    assert arr.n_regions == 2
-    np.testing.assert_array_equal(arr.separating(0, 1), [0, 1, 2])
+    assert arr.n_regions == 6
+    assert arr.vertex_multiplicity.max() == 3
+    merged = arrangement_2d(layer, BOX, tol=1e-9)
+    assert merged.n_regions == 2
 
 
 def test_constant_and_missing_and_touching_boundaries():

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from neuronboundary.export import BrowserNotFoundError, find_browser
 from tests._cdp import Chromium
 
 pytestmark = pytest.mark.docs
@@ -101,13 +101,10 @@ def test_internal_links_resolve(pages):
 
 
 def test_every_figure_draws_without_console_errors(pages):
-    browser = (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    )
-    if browser is None:
-        pytest.fail("no Chromium on PATH: install Debian's `chromium` to test the site.")
+    try:
+        browser = find_browser()  # BROWSER_PATH, PATH, then kaleido's lookup (macOS Chrome)
+    except BrowserNotFoundError as err:
+        pytest.fail(f"the site test needs a browser: {err}")
     with_figures = [p for p in pages if "plotly-graph-div" in p.read_text(encoding="utf-8")]
     assert {p.name for p in with_figures} >= {
         "index.html",

@@ -125,3 +125,31 @@ def test_failing_notebook_names_cell_keeps_notebook_and_old_figures(tmp_path, ca
     assert "deliberate failure" in kept.read_text()
     assert (out / "decision_boundary.json").read_text() == "previous figure"
     assert not (out / "decision_boundary_1d.json").exists()  # no half-written set
+
+
+@pytest.mark.parametrize("where", ["under_file", "is_file"])
+def test_cli_bad_out_fails_before_any_notebook(tmp_path, capsys, monkeypatch, where):
+    from neuronboundary import figures as figures_module
+
+    def no_notebook(*args, **kwargs):
+        raise AssertionError("a notebook ran before --out was checked")
+
+    monkeypatch.setattr(figures_module, "_execute", no_notebook)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    out = a_file / "figs" if where == "under_file" else a_file
+    code = main(["figures", "--out", str(out), "--only", "decision_boundary", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: out_dir (--out) {str(out)!r}")
+    assert "choose a folder" in err
+    assert "Traceback" not in err
+    assert a_file.read_text() == "x"
+
+
+def test_summary_says_wall_time_and_summed_notebook_time(tmp_path):
+    summary = run_figures(tmp_path / "figs", ["decision_boundary"], png=False, progress=False)
+    last = summary.table().splitlines()[-1]
+    assert last.startswith(f"wall time {summary.wall_seconds:.1f} s: notebooks ")
+    assert "summed over notebooks" in last
+    assert summary.wall_seconds >= summary.notebooks_wall_seconds + summary.export_seconds

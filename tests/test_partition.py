@@ -202,3 +202,80 @@ def test_on_breakpoint_mask():
         part.on_breakpoint([-1.0, 0.0, 0.25, 0.5, 1.0]), [False, True, False, True, False]
     )
     np.testing.assert_array_equal(part.locate([0.0, 0.5, 1.0]), [1, 2, 2])
+
+
+# ---------------------------------------------------------------------------- exact for any floats
+@st.composite
+def near_tie_layers(draw):
+    """Non-integer floats of mixed magnitudes (1e-12 .. 1e12), with neurons one ulp apart
+    (distinct crossings that round to the same float) and ends placed on a crossing's float."""
+    m = draw(st.integers(1, 8))
+    rows = []
+    for _ in range(m):
+        w = draw(st.floats(0.1, 10.0)) * draw(st.sampled_from([1.0, -1.0]))
+        w *= 10.0 ** draw(st.integers(-12, 12))
+        c = draw(st.floats(-1.0, 1.0)) * 10.0 ** draw(st.integers(-3, 6))
+        rows.append((w, -w * c))
+        for _ in range(draw(st.integers(0, 2))):  # near-copies: one ulp off in w or b
+            w2 = np.nextafter(w, draw(st.sampled_from([np.inf, -np.inf])))
+            b2 = np.nextafter(-w * c, draw(st.sampled_from([np.inf, -np.inf])))
+            rows.append(draw(st.sampled_from([(w2, -w * c), (w, b2), (2.0 * w, -2.0 * w * c)])))
+    w = np.array([r[0] for r in rows])
+    b = np.array([r[1] for r in rows])
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        crossings = -b / w
+    lo = float(draw(st.sampled_from(list(crossings)))) if draw(st.booleans()) else -1e7
+    hi = max(lo + 1.0, 1e7) if draw(st.booleans()) else float(np.nextafter(lo, np.inf))
+    if draw(st.booleans()):  # an end exactly on some crossing's float
+        hi = max(hi, float(draw(st.sampled_from(list(crossings)))))
+    if not lo < hi:
+        hi = float(np.nextafter(lo, np.inf))
+    return NeuronLayer(w, b), (lo, hi)
+
+
+def exact_reference(layer, lo, hi, t=None):
+    """Distinct exact crossings inside (lo, hi) and the neurons at each, in Fractions."""
+    from fractions import Fraction
+
+    at: dict = {}
+    t = np.zeros(layer.n_neurons) if t is None else t
+    for n, (w, b, tn) in enumerate(zip(layer.weight[:, 0], layer.bias, t, strict=True)):
+        if w == 0:
+            continue
+        r = (Fraction(float(tn)) - Fraction(float(b))) / Fraction(float(w))
+        if Fraction(lo) < r < Fraction(hi):
+            at.setdefault(r, []).append(n)
+    return sorted(at.items())
+
+
+@given(near_tie_layers())
+def test_exact_breakpoints_flips_and_locate_for_any_floats(case):
+    from fractions import Fraction
+
+    layer, (lo, hi) = case
+    part = partition_1d(layer, (lo, hi))
+    ref = exact_reference(layer, lo, hi)
+    assert part.n_intervals == len(ref) + 1
+    for i, (r, neurons) in enumerate(ref, start=1):
+        assert part.exact_breakpoint(i) == r
+        np.testing.assert_array_equal(part.flips(i), neurons)
+        assert part.breakpoints[i] == float(r)  # correctly rounded
+    # floats next to every crossing: located by exact comparison
+    probes = [lo, hi]
+    for r, _ in ref:
+        f = float(r)
+        probes += [f, np.nextafter(f, -np.inf), np.nextafter(f, np.inf)]
+    probes = np.clip(np.array(probes), lo, hi)
+    expected = [
+        min(sum(1 for r, _ in ref if r <= Fraction(float(x))), part.n_intervals - 1)
+        for x in probes
+    ]
+    np.testing.assert_array_equal(part.locate(probes), expected)
+    on = [any(r == Fraction(float(x)) for r, _ in ref) for x in probes]
+    np.testing.assert_array_equal(part.on_breakpoint(probes), on)
+    # the pattern of the sub-interval a probe falls in is its exact pattern (off breakpoints)
+    rows = part.rows(part.locate(probes))
+    truth = exact_signs(layer.weight, layer.bias, probes[:, None])
+    off = ~(truth[:, ~layer.is_constant] == 0).any(axis=1)  # not on any crossing, ends included
+    assert not (np.array(on) & off).any()
+    np.testing.assert_array_equal(rows[off], truth[off])

@@ -3,6 +3,7 @@ and the recipe re-trains them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -64,6 +65,12 @@ def test_accuracy_is_what_models_json_reports(name):
     correct, total = accuracy(MODELS[name]())
     assert (correct, total) == (MANIFEST[name]["test_correct"], MANIFEST[name]["test_size"])
     assert correct / total > 0.95
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_shipped_files_are_the_ones_models_json_records(name):
+    digest = hashlib.sha256(pretrained.weights_path(name).read_bytes()).hexdigest()
+    assert digest == MANIFEST[name]["sha256"], "weights changed: re-run train --write on purpose"
 
 
 def test_weights_load_without_pickled_code(tmp_path, monkeypatch):

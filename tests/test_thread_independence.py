@@ -9,6 +9,7 @@ saved figure data to be byte-identical.
 from __future__ import annotations
 
 import nbformat
+import numpy as np
 import plotly.io as pio
 import pytest
 import torch
@@ -36,7 +37,7 @@ def test_activations_and_thresholds_are_bit_identical_across_thread_counts():
     X = torch.from_numpy(load_digits_data().X)
     model = digits_mlp()
     results = []
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 4, 8, 16):  # 16: a big machine's default
         with _threads(n):
             acts = nb.collect_activations(model, "hidden", X, batch_size=512)
             whole = nb.collect_activations(model, "hidden", X, batch_size=len(X))
@@ -73,3 +74,15 @@ def test_digits_figure_data_is_byte_identical_at_1_and_2_threads(tmp_path, capsy
         one = (tmp_path / "threads1" / f"{name}.json").read_bytes()
         two = (tmp_path / "threads2" / f"{name}.json").read_bytes()
         assert one == two, f"{name}: figure data differs between 1 and 2 torch threads"
+
+
+def test_pca_direction_is_bit_identical_across_blas_thread_counts():
+    threadpoolctl = pytest.importorskip("threadpoolctl")  # comes with scikit-learn
+    X = load_digits_data().X
+    results = []
+    for n in (1, 2, 4):
+        with threadpoolctl.threadpool_limits(n), _threads(n):
+            pca = nb.pca_directions(X, k=2)
+        results.append(np.concatenate([pca.directions.ravel(), pca.singular_values]))
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -174,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.write:
             torch.save(state, weights_path(name))
             manifest[name] = {
+                "sha256": hashlib.sha256(weights_path(name).read_bytes()).hexdigest(),
                 "architecture": ARCHITECTURES[name],
                 "recipe": {
                     **RECIPES[name],

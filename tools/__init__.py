@@ -1,0 +1,1 @@
+"""Developer tooling used by noxfile.py (not part of the package)."""
