@@ -4,11 +4,14 @@
 grid scan (distinct sign patterns over all neurons at the grid points; it misses small regions).
 1-D: all breakpoints along the segment between two random inputs of a 784 -> 1024 x 3 -> 10 MLP,
 against a scan of 100,000 points along it.
-Run: ``nox -s bench`` (or ``python benchmarks/bench_network.py [--quick]``).
+Run: ``nox -s bench`` (or ``python benchmarks/bench_network.py [--quick]``). The machine's load
+average is printed first: on a busy machine BLAS threads fight for the cores (small products get
+10-30x slower); ``OPENBLAS_NUM_THREADS=1`` then gives steadier numbers.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +43,8 @@ def grid_scan(net: Network, n: int) -> int:
 
 
 def main(quick: bool = False) -> None:
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     rows = []
     sizes = [[2, 64, 64, 1], [2, 128, 128, 128, 1]]
     if not quick:
