@@ -220,12 +220,53 @@ class NetworkArrangement2D:
         )
         return seg, tag[idx].copy()
 
-    def zero_set(self, layer: int, neuron: int) -> np.ndarray:
-        """Segments (S, 2, 2) where neuron ``neuron`` of ``layer`` is zero and changes sign
-        (its boundary), each once; NaN-join them for plotting as polylines."""
+    def zero_set(self, layer: int, neuron: int, *, polylines: bool = False) -> Any:
+        """Where neuron ``neuron`` of ``layer`` is zero and changes sign (its boundary).
+
+        Returns segments (S, 2, 2), each once; with ``polylines=True`` a list of (k, 2) arrays,
+        the segments chained at shared end points (matched to ``tol`` of the box diagonal).
+
+        >>> from neuronboundary import NeuronLayer
+        >>> net = Network([NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]),
+        ...                NeuronLayer([[1.0, 1.0]], [-0.5])])
+        >>> arr = network_arrangement_2d(net, ((-1, 1), (-1, 1)))
+        >>> [line.round(2).tolist() for line in arr.zero_set(1, 0, polylines=True)]
+        [[[-1.0, 0.5], [0.0, 0.5], [0.5, 0.0], [0.5, -1.0]]]
+        """
         col = self.network.neuron_index(layer, neuron)
         seg, tags = self.edges()
-        return seg[tags == col]
+        seg = seg[tags == col]
+        if not polylines:
+            return seg
+        (x0, x1), (y0, y1) = self.box
+        step = (self.tol or DEEP_TOL) * float(np.hypot(x1 - x0, y1 - y0)) * 16
+        keys = [tuple(np.round(p / step).astype(np.int64).tolist()) for p in seg.reshape(-1, 2)]
+        ends: dict[tuple, list[int]] = {}
+        for i, k in enumerate(keys):
+            ends.setdefault(k, []).append(i)
+        used = np.zeros(seg.shape[0], dtype=bool)
+        out = []
+
+        def walk(i: int, end: int) -> list[np.ndarray]:
+            pts = []
+            while True:
+                used[i] = True
+                pts.append(seg[i, end])
+                nxt = [j for j in ends[keys[2 * i + end]] if not used[j // 2]]
+                if len(nxt) != 1:
+                    return pts
+                i, end = nxt[0] // 2, 1 - nxt[0] % 2
+
+        # start at the ends of open chains (a key seen once), then close the cycles
+        singles = [i for i in range(seg.shape[0]) if len(ends[keys[2 * i]]) == 1]
+        singles += [i for i in range(seg.shape[0]) if len(ends[keys[2 * i + 1]]) == 1]
+        for i in singles + list(range(seg.shape[0])):
+            if used[i]:
+                continue
+            start_end = 0 if len(ends[keys[2 * i]]) == 1 or i not in singles else 1
+            pts = [seg[i, start_end], *walk(i, 1 - start_end)]
+            out.append(np.array(pts))
+        return out
 
     def decision_boundary(self) -> np.ndarray:
         """The network's decision boundary as segments (S, 2, 2).

@@ -225,6 +225,9 @@ def test_decision_boundary_and_zero_set():
     zs = arr1.zero_set(-1, 0)
     assert np.allclose(one(zs.mean(axis=1)), 0.0, atol=1e-9)
     assert np.array_equal(arr1.decision_boundary(), zs)
+    lines = arr1.zero_set(-1, 0, polylines=True)
+    assert sum(len(line) - 1 for line in lines) == zs.shape[0]
+    assert all(np.allclose(one(line), 0.0, atol=1e-9) for line in lines)
 
 
 # ---------------------------------------------------------------- 1-D
