@@ -250,3 +250,16 @@ def test_exact_signs_through_a_residual_connection():
     assert net.signs([[0.5], [0.25], [1.0]]).tolist() == [[1, 0], [1, -1], [1, 1]]
     p = nb.partition_1d(net, (-1.0, 2.0))
     assert p.breakpoints.tolist() == [-1.0, 0.0, 0.5, 2.0]
+
+
+def test_ordinary_input_types_through_networks():
+    net = Network.random([3, 4, 2], seed=1)
+    o = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float32)
+    u, v = np.float32([1, 0, 0]), [0.0, 1.0, 0.5]
+    plane = nb.slice_2d(net, o, u, v)
+    arr = nb.arrangement_2d(plane, torch.tensor([[-1.0, 1.0], [-1.0, 1.0]]))
+    pts = torch.tensor([[0.25, -0.5]], dtype=torch.float64)
+    assert arr.locate(pts).shape == (1,)
+    line = nb.partition_1d(nb.slice_1d(net, o, u), np.array([-1.0, 1.0], dtype=np.float32))
+    assert line.locate(np.float64(0.0)).shape == ()
+    assert net.neuron_index(np.int64(1), np.int32(0)) == 4
