@@ -18,6 +18,9 @@ from neuronboundary.groups import (
     top_k,
 )
 from neuronboundary.layer import Neuron, NeuronLayer, find_linear, linear_layer_names
+from neuronboundary.network import Network
+from neuronboundary.network_arrangement import NetworkArrangement2D, NetworkRegion
+from neuronboundary.network_partition import NetworkPartition1D
 from neuronboundary.partition import Partition1D, crossing_points, partition_1d
 from neuronboundary.quantiles import QuantileThresholds, StreamingQuantiles, quantile_thresholds
 from neuronboundary.similarity import neuron_order, similarity
@@ -39,6 +42,10 @@ __all__ = [
     "Arrangement2D",
     "GroupPartition1D",
     "GroupRule",
+    "Network",
+    "NetworkArrangement2D",
+    "NetworkPartition1D",
+    "NetworkRegion",
     "Neuron",
     "NeuronLayer",
     "Partition1D",

@@ -576,6 +576,13 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float | None = None) ->
     >>> arr.transition(arr.locate([[0.5, 0.5]])[0], arr.locate([[-0.5, -0.5]])[0])
     array([0, 1, 2])
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): layer by layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            from neuronboundary.network_arrangement import network_arrangement_2d
+
+            return network_arrangement_2d(layer, box, tol=tol)
     check_layer(layer, "arrangement_2d", in_dim=2)
     bx = read_box(box)
     if tol is not None:

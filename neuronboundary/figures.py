@@ -45,6 +45,9 @@ FIGURES: dict[str, str] = {
     "digits_groups_concept": "real_model_digits.ipynb",
     "digits_similarity": "real_model_digits.ipynb",
     "group_slider": "group_slider.ipynb",
+    "deep_guidelines": "deep_network.ipynb",
+    "deep_digits_slice": "deep_network.ipynb",
+    "deep_random_slice": "deep_network.ipynb",
 }
 
 #: Set by the runner, never by the user (use --out).

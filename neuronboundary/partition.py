@@ -476,6 +476,13 @@ def partition_1d(layer: NeuronLayer, interval: Any, *, domain: Any = None) -> Pa
     >>> p.locate([-1.0, 0.5, 2.0])
     array([0, 1, 2])
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): layer by layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            from neuronboundary.network_partition import network_partition_1d
+
+            return network_partition_1d(layer, interval, domain=domain)
     check_layer(layer, "partition_1d", in_dim=1)
     lo, hi = read_domain_interval(interval, domain)
     return _partition(layer, lo, hi)

@@ -64,6 +64,13 @@ def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
     >>> line.weight.ravel(), line.bias
     (array([ 3., -1.]), array([0.5, 0. ]))
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            slice_1d(layer.layers[0], origin, direction)  # checks the arguments
+            o, v = as_float_array(origin, "origin"), as_float_array(direction, "direction")
+            return layer.on_affine_input(o, v.reshape(-1, 1))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
@@ -84,6 +91,14 @@ def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
     >>> plane.weight, plane.bias
     (array([[1., 3.]]), array([1.]))
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            slice_2d(layer.layers[0], origin, u, v)  # checks the arguments
+            o = as_float_array(origin, "origin")
+            basis = np.stack([as_float_array(u, "u"), as_float_array(v, "v")], axis=1)
+            return layer.on_affine_input(o, basis)
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     o = finite_vector(origin, "origin", d)
@@ -109,6 +124,13 @@ def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
     >>> slice_2d_through(layer, [0, 0, 0], [1, 0, 0], [0, 1, 0]).weight
     array([[1., 1.]])
     """
+    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
+        from neuronboundary.network import Network
+
+        if isinstance(layer, Network):
+            slice_2d_through(layer.layers[0], a, b, c)  # checks the arguments
+            pa, pb, pc = (as_float_array(p, "point") for p in (a, b, c))
+            return layer.on_affine_input(pa, np.stack([pb - pa, pc - pa], axis=1))
     layer = check_layer(layer, "slicing")
     d = layer.in_dim
     pa = finite_vector(a, "a", d)

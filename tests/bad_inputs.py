@@ -595,6 +595,62 @@ CASES = [
         ValueError,
         "no interval to sweep",
     ),
+    # ---- branch networks (issue 11): Network and its slices
+    Case(
+        "network",
+        "layers that do not chain",
+        lambda: nb.Network([L2, L1]),
+        ValueError,
+        "consecutive layers must chain",
+    ),
+    Case(
+        "network",
+        "unknown activation",
+        lambda: nb.Network([L2, nb.NeuronLayer([[1.0, 1.0]], [0.0])], activations="gelu"),
+        ValueError,
+        "must be 'relu', 'identity' or a float",
+    ),
+    Case(
+        "network",
+        "GELU in a torch model",
+        lambda: nb.Network.from_module(
+            torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.GELU(), torch.nn.Linear(2, 1))
+        ),
+        TypeError,
+        "cannot read module '1' \\(GELU\\): it is smooth",
+    ),
+    Case(
+        "network",
+        "BatchNorm in training mode",
+        lambda: nb.Network.from_module(
+            torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+        ),
+        ValueError,
+        "training mode.*call model.eval",
+    ),
+    Case(
+        "network",
+        "convolution without an input shape",
+        lambda: nb.Network.from_module(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 2)).eval()),
+        ValueError,
+        "needs the input's shape: pass input_shape",
+    ),
+    Case(
+        "network",
+        "2-D arrangement of a wide network",
+        lambda: nb.arrangement_2d(
+            nb.Network([nb.NeuronLayer([[1.0, 2.0, 3.0]], [0.0])]), ((0, 1), (0, 1))
+        ),
+        ValueError,
+        "Use slice_2d\\(network, origin, u, v\\)",
+    ),
+    Case(
+        "network",
+        "1-D partition of a 2-D network",
+        lambda: nb.partition_1d(nb.Network([L2]), (0.0, 1.0)),
+        ValueError,
+        "Use slice_1d\\(network, origin, direction\\)",
+    ),
 ]
 
 

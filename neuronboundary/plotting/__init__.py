@@ -15,6 +15,7 @@ from neuronboundary.plotting._style import (
 )
 from neuronboundary.plotting.diagram import two_neurons_figure
 from neuronboundary.plotting.groups import group_slider_figure, groups_figure, similarity_figure
+from neuronboundary.plotting.network import deep_guidelines_figure, network_slice_figure
 from neuronboundary.plotting.one_d import boundaries_1d_figure, guidelines_figure
 from neuronboundary.plotting.two_d import boundaries_2d_figure, planes_figure
 
@@ -26,9 +27,11 @@ __all__ = [
     "TEMPLATE",
     "boundaries_1d_figure",
     "boundaries_2d_figure",
+    "deep_guidelines_figure",
     "group_slider_figure",
     "groups_figure",
     "guidelines_figure",
+    "network_slice_figure",
     "neuron_colour",
     "neuron_dash",
     "neuron_hover",

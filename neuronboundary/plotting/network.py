@@ -1,0 +1,255 @@
+"""Figures of networks seen along a line or over a plane: the bent guidelines of deeper neurons,
+and the regions of a 2-D slice with every edge coloured by the layer that made it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from neuronboundary.network_arrangement import NetworkArrangement2D
+from neuronboundary.network_partition import NetworkPartition1D
+from neuronboundary.plotting._style import NEUTRAL, OKABE_ITO, new_figure
+
+__all__ = ["deep_guidelines_figure", "layer_colour", "network_slice_figure"]
+
+#: One colour per layer (layer 0 first); the output layer is drawn in black.
+LAYER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+
+
+def layer_colour(layer: int, n_layers: int) -> str:
+    """Colour of the edges made by ``layer`` (black for the output layer)."""
+    if layer == n_layers - 1:
+        return "#000000"
+    return LAYER_COLOURS[layer % len(LAYER_COLOURS)]
+
+
+def _nan_join(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments (S, 2, 2) as one polyline with NaN breaks, for one plotly trace."""
+    if segments.shape[0] == 0:
+        return np.zeros(0), np.zeros(0)
+    gap = np.full((segments.shape[0], 1, 2), np.nan)
+    flat = np.concatenate([segments, gap], axis=1).reshape(-1, 2)
+    return flat[:, 0], flat[:, 1]
+
+
+def deep_guidelines_figure(
+    partition: NetworkPartition1D,
+    layer: int = 1,
+    neurons: Any = None,
+    title: str | None = None,
+    x_title: str = "t (position along the line)",
+) -> go.Figure:
+    """The pre-activations of ``layer``'s neurons along a line: exact polylines that bend only at
+    the breakpoints of earlier layers (dotted verticals) and cross zero at their own.
+
+    Parameters
+    ----------
+    partition : NetworkPartition1D
+        From :func:`~neuronboundary.partition_1d` of a network over a 1-D input.
+    layer : int
+        Which layer's neurons to draw (default 1, the first layer after the input layer).
+    neurons : sequence of int, optional
+        A subset of that layer's neurons (default: all, at most 12 drawn).
+
+    Examples
+    --------
+    >>> import neuronboundary as nb
+    >>> net = nb.Network.random([1, 4, 3, 1], seed=0)
+    >>> fig = deep_guidelines_figure(nb.partition_1d(net, (-2.0, 2.0)))
+    >>> len(fig.data) >= 3
+    True
+    """
+    if not isinstance(partition, NetworkPartition1D):
+        raise TypeError(
+            f"partition must be a NetworkPartition1D (partition_1d of a Network); got "
+            f"{type(partition).__name__}."
+        )
+    net = partition.network
+    lay = net._check_layer_index(layer)
+    y = partition.outputs(lay)
+    m = y.shape[1]
+    chosen = np.arange(min(m, 12)) if neurons is None else np.asarray(neurons, dtype=np.int64)
+    if chosen.size and (chosen.min() < 0 or chosen.max() >= m):
+        raise IndexError(f"neurons must be indices in [0, {m}) for layer {lay}.")
+    t = partition.breakpoints
+    title = title or (
+        f"Layer-{lay} neurons along the line bend where layer-{'0' if lay == 1 else '<' + str(lay)} "
+        f"neurons flip (dotted)"
+    )
+    fig = new_figure(title, x_title, f"pre-activation of layer-{lay} neurons")
+    # breakpoints of earlier layers: where the polylines bend
+    inner = np.arange(1, partition.n_intervals)
+    first_layer = partition.breakpoint_layers
+    bends = t[inner][first_layer < lay]
+    lo, hi = (
+        float(np.min(y[:, chosen])) if chosen.size else -1.0,
+        (float(np.max(y[:, chosen])) if chosen.size else 1.0),
+    )
+    pad = 0.05 * (hi - lo or 1.0)
+    xs = np.repeat(bends, 3)
+    ys = np.tile([lo - pad, hi + pad, np.nan], bends.shape[0])
+    xs = xs.astype(float)
+    xs[2::3] = np.nan
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line=dict(color=NEUTRAL, width=1, dash="dot"),
+            name=f"breakpoints of layers < {lay} (bends)",
+            hoverinfo="skip",
+        )
+    )
+    for k, n in enumerate(chosen.tolist()):
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=y[:, n],
+                mode="lines",
+                line=dict(color=OKABE_ITO[k % len(OKABE_ITO)], width=2),
+                name=f"layer {lay}, neuron {n}",
+                hovertemplate=f"layer {lay}, neuron {n}<br>t = %{{x:.4g}}<br>z = %{{y:.4g}}"
+                "<extra></extra>",
+            )
+        )
+    fig.add_hline(y=0.0, line=dict(color="#444", width=1))
+    return fig
+
+
+def network_slice_figure(
+    arrangement: NetworkArrangement2D,
+    points: Any = None,
+    labels: Any = None,
+    title: str | None = None,
+    axis_titles: tuple[str, str] = ("x1", "x2"),
+    fill_regions: bool = True,
+    decision_boundary: bool = True,
+) -> go.Figure:
+    """Regions of a network's 2-D slice: edges coloured by the layer that made them, regions
+    filled by the predicted class (argmax of the outputs; sign for one output), the decision
+    boundary in bold, and optional data points projected onto the plane.
+
+    Parameters
+    ----------
+    arrangement : NetworkArrangement2D
+    points : array-like (n, 2), optional
+        Data in the slice's coordinates (e.g. projected onto two principal directions).
+    labels : array-like (n,), optional
+        Class of each point (colours the markers).
+
+    Examples
+    --------
+    >>> import neuronboundary as nb
+    >>> arr = nb.arrangement_2d(nb.Network.random([2, 6, 4, 3], seed=0), ((-1, 1), (-1, 1)))
+    >>> fig = network_slice_figure(arr)
+    >>> any(tr.name == "decision boundary" for tr in fig.data)
+    True
+    """
+    if not isinstance(arrangement, NetworkArrangement2D):
+        raise TypeError(
+            f"arrangement must be a NetworkArrangement2D (arrangement_2d of a Network); got "
+            f"{type(arrangement).__name__}."
+        )
+    net = arrangement.network
+    title = title or (
+        f"{arrangement.n_regions:,} regions of constant sign pattern; edges coloured by the "
+        f"layer that made them"
+    )
+    fig = new_figure(title, *axis_titles)
+    maps = arrangement.output_maps
+    pts = arrangement.points
+    out = maps[:, 0, :] * pts[:, :1] + maps[:, 1, :] * pts[:, 1:] + maps[:, 2, :]
+    cls = (out[:, 0] > 0).astype(int) if net.out_dim == 1 else np.argmax(out, axis=1)
+    if fill_regions:
+        verts, off = arrangement.polygon_vertices, arrangement.vertex_offsets
+        for c in np.unique(cls):
+            regs = np.flatnonzero(cls == c)
+            xs, ys = _closed_polygons(verts, off, regs)
+            colour = OKABE_ITO[int(c) % len(OKABE_ITO)]
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    fill="toself",
+                    fillcolor=_rgba(colour, 0.18),
+                    line=dict(width=0),
+                    name=f"predicted {'positive' if net.out_dim == 1 and c else c}",
+                    hoverinfo="skip",
+                )
+            )
+    seg, tags = arrangement.edges()
+    inner = tags >= 0
+    layers = np.full(tags.shape[0], -1)
+    layers[inner] = net.layer_of(tags[inner])[:, 0]
+    for lay in range(net.n_layers):
+        xs, ys = _nan_join(seg[layers == lay])
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(color=layer_colour(lay, net.n_layers), width=0.8),
+                name=f"edges of layer {lay}" + (" (outputs)" if lay == net.n_layers - 1 else ""),
+                hoverinfo="skip",
+            )
+        )
+    if decision_boundary:
+        xs, ys = _nan_join(arrangement.decision_boundary())
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(color="#000000", width=3),
+                name="decision boundary",
+                hoverinfo="skip",
+            )
+        )
+    if points is not None:
+        p = np.asarray(points, dtype=float)
+        lab = np.zeros(p.shape[0], dtype=int) if labels is None else np.asarray(labels)
+        for c in np.unique(lab):
+            sel = lab == c
+            fig.add_trace(
+                go.Scatter(
+                    x=p[sel, 0],
+                    y=p[sel, 1],
+                    mode="markers",
+                    marker=dict(
+                        size=5,
+                        color=OKABE_ITO[int(c) % len(OKABE_ITO)],
+                        line=dict(color="#222", width=0.5),
+                    ),
+                    name=f"data, class {c}",
+                )
+            )
+    (x0, x1), (y0, y1) = arrangement.box
+    fig.update_xaxes(range=[x0, x1], constrain="domain")
+    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def _closed_polygons(
+    verts: np.ndarray, off: np.ndarray, regs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The given CSR polygons, each closed and followed by a NaN break, as x and y arrays."""
+    cnt = off[regs + 1] - off[regs]
+    size = cnt + 2
+    out = np.full((int(size.sum()), 2), np.nan)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    within = np.arange(int(size.sum())) - np.repeat(start, size)
+    src = np.repeat(off[regs], size) + within
+    body = within < np.repeat(cnt, size)
+    out[body] = verts[src[body]]
+    close = within == np.repeat(cnt, size)
+    out[close] = verts[off[regs]]
+    return out[:, 0], out[:, 1]
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
