@@ -446,10 +446,11 @@ def _pairs_in_box(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         inside = np.ones(i.shape[0], dtype=bool)
         # side of each box edge: L_E(p_ij) = det(L_i, L_j, L_E) / D_ij
         for edge, want in ((0, 1), (1, -1), (2, 1), (3, -1)):
-            e = np.broadcast_to(lines[edge], li.shape)
-            side = det3_signs(li[inside], lj[inside], e[inside]) * d_sign[inside]
-            ok = side * want >= 0
-            inside[np.flatnonzero(inside)[~ok]] = False
+            # a crossing on the edge itself is on it (det = 0): no test, no exact fallback
+            test = np.flatnonzero(inside & (i != edge) & (j != edge))
+            e = np.broadcast_to(lines[edge], (test.shape[0], 3))
+            side = det3_signs(li[test], lj[test], e) * d_sign[test]
+            inside[test[side * want < 0]] = False
         i, j, d_sign, li, lj = i[inside], j[inside], d_sign[inside], li[inside], lj[inside]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             det = li[:, 0] * lj[:, 1] - lj[:, 0] * li[:, 1]
