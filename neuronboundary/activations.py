@@ -54,15 +54,17 @@ def _as_samples(data: Any) -> Any:
 
 
 def _is_array_like(data: Any) -> bool:
+    """A tensor, an array, or nested lists/tuples whose innermost items are numbers."""
     import torch
 
     if isinstance(data, (torch.Tensor, np.ndarray)):
         return True
-    return (
-        isinstance(data, (list, tuple))
-        and len(data) > 0
-        and isinstance(data[0], (list, tuple, int, float, np.number))
-    )
+    first = data
+    while isinstance(first, (list, tuple)):
+        if not first:
+            return False
+        first = first[0]
+    return first is not data and isinstance(first, (int, float, np.number))
 
 
 def _pick_input(batch: Any, input_key: Any) -> Any:
