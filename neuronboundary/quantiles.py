@@ -28,6 +28,7 @@ threshold is returned as ``+0.0`` (numpy returns whichever zero its partition le
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -230,6 +231,21 @@ def _keys(arr: np.ndarray, shift: int = 0) -> np.ndarray:
     return ints
 
 
+def _top_bits_table(bits: int) -> np.ndarray:
+    """Bucket (0 .. 2**bits - 1) of the top ``bits`` of a float's key, indexed by the float's
+    top 16 raw bits: one gather replaces the shifts and flips of :func:`_keys`."""
+    raw = np.arange(1 << 16, dtype=np.int64)
+    key = np.where(raw & 0x8000, raw ^ 0x7FFF, raw).astype(np.uint16).view(np.int16)
+    return (key.astype(np.int64) >> (16 - bits)) + (1 << (bits - 1))
+
+
+def _top16(arr: np.ndarray) -> np.ndarray:
+    """The top 16 raw bits of each float of a C-contiguous (b, m) array, as a uint16 view."""
+    halves = arr.dtype.itemsize // 2
+    at = halves - 1 if sys.byteorder == "little" else 0
+    return arr.view(np.uint16).reshape(arr.shape[0], arr.shape[1], halves)[:, :, at]
+
+
 def _floats(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Inverse of :func:`_keys` (the map is an involution on the bits)."""
     width = np.dtype(dtype).itemsize * 8
@@ -370,9 +386,9 @@ def _radix_select(
         for arr in chunks(passes):
             if dtype is None:
                 m, dtype = arr.shape[1], arr.dtype
-                width = dtype.itemsize * 8
-                first = min(bits, width)
-                offsets = (np.arange(m, dtype=np.int64) * nbins + (1 << (first - 1)))[None, :]
+                first = min(bits, 16)
+                table = _top_bits_table(first)
+                offsets = (np.arange(m, dtype=np.int64) * nbins)[None, :]
                 counter = _Counter(m * nbins)
             elif arr.dtype != dtype:
                 raise TypeError(
@@ -380,7 +396,7 @@ def _radix_select(
                     f"(e.g. cast every batch to float32)."
                 )
             n += arr.shape[0]
-            idx = _keys(arr, width - first).astype(np.int64)
+            idx = table[_top16(arr + arr.dtype.type(0))]  # -0.0 -> +0.0
             idx += offsets
             counter.add(idx)
         if dtype is not None:
@@ -401,7 +417,7 @@ def _radix_select(
     m, dtype_str = shapes.pop()
     dtype = np.dtype(dtype_str)
     width = dtype.itemsize * 8
-    first = min(bits, width)
+    first = min(bits, 16)
     n_total = sum(nn for _, _, nn in meta)
     if hist is None:  # this rank had no rows
         hist = np.zeros(m * nbins, dtype=np.int64)
@@ -723,7 +739,7 @@ def quantile_thresholds(
         result, that of the rows of all ranks together: exact histograms are summed by
         all-reduce; sketches are gathered and merged.
     bins : int
-        Histogram buckets per neuron and pass (a power of two >= 2); memory is
+        Histogram buckets per neuron and pass (a power of two, 2 to 65536); memory is
         ``m * bins * 8`` bytes (2048 bins: 16 KiB a neuron).
     max_bytes : int
         Memory for the last exact pass, which collects the values left in every neuron's
@@ -767,8 +783,8 @@ def quantile_thresholds(
     if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 2:
         raise ValueError(f"bins must be a power of two >= 2; got {bins!r}.")
     bits = int(bins).bit_length() - 1
-    if 1 << bits != bins or bits > 24:
-        raise ValueError(f"bins must be a power of two between 2 and 2**24; got {bins!r}.")
+    if 1 << bits != bins or bits > 16:
+        raise ValueError(f"bins must be a power of two between 2 and 2**16; got {bins!r}.")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
         raise TypeError(f"max_bytes must be an integer number of bytes; got {max_bytes!r}.")
     procs = _Group(group)
