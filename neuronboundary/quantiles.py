@@ -123,7 +123,12 @@ def _as_batch(
     batch: Any, m: int | None, name: str = "activations", check: bool = True
 ) -> np.ndarray:
     """One (b, m) batch as a C-contiguous float32 or float64 numpy array, checked finite."""
-    if isinstance(batch, (tuple, list)) and batch and hasattr(batch[0], "shape"):
+    if (
+        isinstance(batch, (tuple, list))
+        and batch
+        and hasattr(batch[0], "shape")
+        and len(batch[0].shape) == 2
+    ):
         batch = batch[0]  # (activations, targets, ...) from a DataLoader
     if hasattr(batch, "detach") and hasattr(batch, "cpu"):  # torch.Tensor
         import torch
@@ -788,13 +793,19 @@ def quantile_thresholds(
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
         raise TypeError(f"max_bytes must be an integer number of bytes; got {max_bytes!r}.")
     procs = _Group(group)
-    one_pass, reusable = _passes(source)
-    if method == "exact" and not reusable:
-        raise ValueError(
-            "method='exact' reads the data several times, but source is a one-shot iterator: "
-            "pass a list, an array, a DataLoader or a callable returning a fresh iterator "
-            "(e.g. lambda: iter_activations(model, layer, loader)), or use method='sketch'."
-        )
+    one_pass, reusable, error = None, False, None
+    try:
+        one_pass, reusable = _passes(source)
+        if method == "exact" and not reusable:
+            raise ValueError(
+                "method='exact' reads the data several times, but source is a one-shot "
+                "iterator: pass a list, an array, a DataLoader or a callable returning a fresh "
+                "iterator (e.g. lambda: iter_activations(model, layer, loader)), or use "
+                "method='sketch'."
+            )
+    except (TypeError, ValueError) as err:
+        error = err
+    procs.agree(error)  # one rank's bad source fails every rank, none is left waiting
     if method == "auto" and procs.active:
         reusable = all(procs.gather(reusable))
     if method == "auto" and not reusable and not procs.active:
