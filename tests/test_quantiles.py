@@ -174,7 +174,7 @@ def test_30m_adversarial_values_exact_and_sketched():
         expected = reference(data, q)
         result = quantile_thresholds(lambda: iter(batches_of(data, 250_000)), q, method="exact")
         assert result.exact
-        assert result.passes <= 3
+        assert result.passes <= 4
         np.testing.assert_array_equal(result.values, expected)
     sketch = quantile_thresholds(iter(batches_of(data, 250_000)), 0.95, method="sketch")
     assert 0 < sketch.max_rank_error < 0.01
