@@ -225,13 +225,10 @@ def _progress(batches: Iterable[Any], show: bool, desc: str) -> Iterable[Any]:
 # ----------------------------------------------------------------------- order-preserving keys
 
 
-def _keys(arr: np.ndarray, shift: int = 0) -> np.ndarray:
-    """Signed integers in the order of the floats (``-0.0`` keyed as ``+0.0``), ``>> shift``."""
+def _keys(arr: np.ndarray) -> np.ndarray:
+    """Signed integers in the order of the floats (``-0.0`` keyed as ``+0.0``)."""
     width = arr.dtype.itemsize * 8
     ints = (arr + arr.dtype.type(0)).view(np.int32 if width == 32 else np.int64)  # -0 -> +0
-    if shift:  # the top bits only: shift first, flip fewer bits
-        ints = ints >> shift
-        width -= shift
     low = ints >> (width - 1)
     low &= (1 << (width - 1)) - 1
     ints ^= low
@@ -463,7 +460,7 @@ def _radix_select(
                     hist = hist.astype(np.int64)
                 idx = bucket_of(arr)
                 idx += offsets
-                np.add.at(hist, idx.ravel(), 1)
+                np.add.at(hist, idx.ravel(), hist.dtype.type(1))  # typed: the fast path
     except (TypeError, ValueError) as err:
         error = err
     group.agree(error)
@@ -540,7 +537,7 @@ def _radix_select(
                 seen += arr.shape[0]
                 c, key = inside(arr, flo, fhi)
                 sub = ((key - low[c]) >> shift[c]).astype(np.int64)
-                np.add.at(hist, c * nbins + sub, 1)
+                np.add.at(hist, c * nbins + sub, hist.dtype.type(1))
             if seen != n:
                 raise ValueError(_changed(n, seen))
         except (TypeError, ValueError) as err:
