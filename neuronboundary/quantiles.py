@@ -366,10 +366,11 @@ class _FirstPass:
         self.one = dtype.type(1)
         self.dtype = dtype
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray, cols: slice = slice(None)) -> np.ndarray:
+        """Buckets (0 .. bins + 1) of ``x``, whose columns are the neurons ``cols``."""
         with np.errstate(over="ignore"):
-            t = x - self.lo
-            t *= self.scale
+            t = x - self.lo[cols]
+            t *= self.scale[cols]
             t += self.one
         np.clip(t, 0, self.top, out=t)
         return t.astype(np.int64)
@@ -446,21 +447,36 @@ def _radix_select(
     width = nbins + 2
     offsets = (np.arange(m, dtype=np.int64) * width)[None, :]
     hist = np.zeros(m * width, dtype=np.int32)  # counts of a rank: < 2**31 (else int64)
-    n, error = 0, None
+
+    def count(rows: np.ndarray) -> None:
+        """Count a block of neurons at a time with ``bincount``, whose fresh array of every
+        bucket of the block costs at most 2 buckets per value when rows >= buckets / 2."""
+        table = hist.reshape(m, width)
+        step = max(1, (1 << 18) // rows.shape[0])
+        for c0 in range(0, m, step):
+            cols = slice(c0, min(m, c0 + step))
+            idx = bucket_of(rows[:, cols], cols)
+            idx += offsets[:, : idx.shape[1]]
+            found = np.bincount(idx.ravel(), minlength=idx.shape[1] * width)
+            table[cols] += found.reshape(-1, width).astype(hist.dtype)
+
+    n, error, staged = 0, None, []
     try:
-        if first is not None:
-            for arr in chunks(_chain(first, stream)):
-                if arr.dtype != dtype:
-                    raise TypeError(
-                        f"batches mix {dtype} and {arr.dtype} activations; give one dtype "
-                        f"(e.g. cast every batch to float32)."
-                    )
-                n += arr.shape[0]
-                if n >= 2**31 and hist.dtype == np.int32:
-                    hist = hist.astype(np.int64)
-                idx = bucket_of(arr)
-                idx += offsets
-                np.add.at(hist, idx.ravel(), hist.dtype.type(1))  # typed: the fast path
+        for batch in _chain(first, stream) if first is not None else ():
+            if batch.dtype != dtype:
+                raise TypeError(
+                    f"batches mix {dtype} and {batch.dtype} activations; give one dtype "
+                    f"(e.g. cast every batch to float32)."
+                )
+            n += batch.shape[0]
+            if n >= 2**31 and hist.dtype == np.int32:
+                hist = hist.astype(np.int64)
+            staged.append(batch)  # small batches are pooled up to half as many rows as buckets
+            if sum(b.shape[0] for b in staged) * 2 >= width:
+                count(np.concatenate(staged) if len(staged) > 1 else staged[0])
+                staged = []
+        if staged:
+            count(np.concatenate(staged))
     except (TypeError, ValueError) as err:
         error = err
     group.agree(error)
@@ -550,7 +566,7 @@ def _radix_select(
         bucket, count = narrow(hist, nbins)
         hist = None
         low = low + (bucket.astype(low.dtype) << shift)
-        high = np.minimum(high, low + ((np.ones_like(shift) << shift) - 1))
+        high = low + np.minimum((np.ones_like(shift) << shift) - 1, high - low)  # no overflow
     return QuantileThresholds(
         values=_from_ukeys(low, dtype).astype(np.float64) + 0.0,
         q=q,
