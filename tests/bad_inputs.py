@@ -651,6 +651,63 @@ CASES = [
         ValueError,
         "Use slice_1d\\(network, origin, direction\\)",
     ),
+    # --- branch stats: quantiles and activations from data pipelines
+    Case(
+        "groups",
+        "quantile level NaN",
+        lambda: nb.quantile_thresholds(np.ones((3, 2)), float("nan")),
+        ValueError,
+        r"q must be a number in \[0, 1\]",
+    ),
+    Case(
+        "groups",
+        "quantile level as a 1-D array",
+        lambda: nb.quantile_thresholds(np.ones((3, 2)), np.array([0.5, 0.9])),
+        ValueError,
+        "q must be one number in \\[0, 1\\]; got an array of shape",
+    ),
+    Case(
+        "groups",
+        "exact quantiles of a one-shot iterator",
+        lambda: nb.quantile_thresholds(iter([np.ones((3, 2))]), 0.5, method="exact"),
+        ValueError,
+        "one-shot iterator",
+    ),
+    Case(
+        "groups",
+        "unknown quantile method",
+        lambda: nb.quantile_thresholds(np.ones((3, 2)), 0.5, method="fast"),
+        ValueError,
+        "method must be one of",
+    ),
+    Case(
+        "groups",
+        "process group without torch.distributed",
+        lambda: nb.quantile_thresholds(np.ones((3, 2)), 0.5, group=True),
+        ValueError,
+        "torch.distributed is not initialised",
+    ),
+    Case(
+        "activations",
+        "1-D data",
+        lambda: nb.collect_activations(NET, "0", np.zeros(3)),
+        ValueError,
+        r"data must have shape \(n, d\)",
+    ),
+    Case(
+        "activations",
+        "batch_size 0",
+        lambda: nb.iter_activations(NET, "0", np.zeros((2, 3)), batch_size=0),
+        ValueError,
+        "batch_size must be an integer >= 1",
+    ),
+    Case(
+        "activations",
+        "dict batch without the input key",
+        lambda: nb.collect_activations(NET, "0", [{"pixels": np.zeros((2, 3))}]),
+        KeyError,
+        "needs input_key=",
+    ),
 ]
 
 

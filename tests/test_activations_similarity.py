@@ -95,3 +95,62 @@ def test_similarity_modes_mean_what_they_say():
         similarity(layer, "cosine")
     with pytest.raises(ValueError, match="symmetric"):
         neuron_order(np.array([[1.0, 0.2], [0.1, 1.0]]))
+
+
+# --- data pipelines: loaders with tuple/dict batches, dtype casts, the layer's inputs
+
+
+def test_dict_batches_inputs_and_dtype_casts():
+    torch.manual_seed(1)
+    net = Net()
+    x = torch.randn(10, 6)
+    expected = collect_activations(net, "head", x, batch_size=3)
+    ds = [{"label": i, "input": x[i]} for i in range(10)]
+    loader = torch.utils.data.DataLoader(ds, batch_size=4)
+    np.testing.assert_array_equal(collect_activations(net, "head", loader).numpy(), expected)
+    keyed = [{"pixels": x[:5]}, {"pixels": x[5:]}]
+    got = collect_activations(net, "head", keyed, input_key="pixels")
+    np.testing.assert_array_equal(got.numpy(), expected)
+    swapped = [(torch.zeros(5), x[:5]), (torch.zeros(5), x[5:])]
+    got = collect_activations(net, "head", swapped, input_key=1)
+    np.testing.assert_array_equal(got.numpy(), expected)
+    # float64 numpy arrays and nested lists are cast to the model's dtype
+    for data in (x.double().numpy(), x.tolist()):
+        got = collect_activations(net, "head", data, batch_size=4)
+        assert got.dtype == torch.float32
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_inputs_are_the_layers_inputs():
+    torch.manual_seed(2)
+    net = Net()
+    x = torch.randn(7, 6)
+    first = collect_activations(net, "body.0", x, inputs=True)
+    np.testing.assert_array_equal(first.numpy(), x.numpy())
+    assert net.calls_after == 0  # stopped before the layer ran
+    got = collect_activations(net, "head", x, inputs=True, batch_size=3)
+    np.testing.assert_array_equal(got.numpy(), net.body(x).detach().numpy())
+    assert not net.head._forward_pre_hooks  # removed
+
+
+def test_token_dimensions_are_flattened_and_progress_bar_runs():
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3))
+    x = torch.randn(2, 5, 4)  # (batch, tokens, features)
+    acts = collect_activations(net, "0", x, progress=True)
+    assert acts.shape == (10, 3)
+
+
+def test_pipeline_errors_are_immediate_and_clear():
+    net = Net()
+    with pytest.raises(ValueError, match="batch_size"):
+        iter_activations(net, "head", torch.zeros(2, 6), batch_size=0)  # not iterated
+    with pytest.raises(ValueError, match=r"shape \(n, d\).*x\[None, :\]"):
+        iter_activations(net, "head", np.zeros(6))
+    with pytest.raises(ValueError, match=r"shape \(n, d\)"):
+        collect_activations(net, "head", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    with pytest.raises(KeyError, match="input_key="):
+        collect_activations(net, "head", [{"pixels": torch.zeros(2, 6)}])
+    with pytest.raises(KeyError, match="'image' is not a key"):
+        collect_activations(net, "head", [{"pixels": torch.zeros(2, 6)}], input_key="image")
+    with pytest.raises(IndexError, match="out of range"):
+        collect_activations(net, "head", [(torch.zeros(2, 6),)], input_key=3)
