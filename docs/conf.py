@@ -182,6 +182,9 @@ API_SECTIONS = {
     "neuronboundary.arrangement": "Exact 2-D arrangements",
     "neuronboundary.polygons": "Polygons",
     "neuronboundary.slicing": "Slices, directions, sweep intervals",
+    "neuronboundary.network": "Networks",
+    "neuronboundary.network_partition": "Networks along a line",
+    "neuronboundary.network_arrangement": "Networks over a plane",
     "neuronboundary.groups": "Groups",
     "neuronboundary.quantiles": "Quantiles",
     "neuronboundary.similarity": "Similarity",
@@ -190,6 +193,7 @@ API_SECTIONS = {
     "neuronboundary.export": "Figure files",
     "neuronboundary.figures": "The figure pipeline",
     "neuronboundary.regression": "Regression checks",
+    "neuronboundary.pretrained": "Shipped trained models",
 }
 #: Module data documented with the functions (the rest is described in the module text).
 API_DATA = ("neuronboundary.figures.FIGURES",)
@@ -200,6 +204,7 @@ API_SUBMODULES = (
     "neuronboundary.export",
     "neuronboundary.figures",
     "neuronboundary.regression",
+    "neuronboundary.pretrained",
 )
 
 

@@ -810,7 +810,8 @@ def quantile_thresholds(
     -------
     QuantileThresholds
         ``.values`` (m,) float64, ``.exact``, ``.max_rank_error``, ``.passes``. It behaves as an
-        array, so it can be passed as ``thresholds=`` to :func:`~neuronboundary.group_partition_1d`.
+        array: the article's G2 is ``group_partition_1d(line, interval, above(thresholds))``
+        (:func:`~neuronboundary.group_partition_1d`, :func:`~neuronboundary.above`).
 
     Raises
     ------
