@@ -51,6 +51,9 @@ nitpick_ignore_regex = [
         r"(numpy|np|torch|plotly|go|pathlib|os|collections\.abc|typing|concurrent|dataclasses)\..*",
     ),
     (r"py:(class|obj)", r"Path|Figure|Tensor|ndarray|Callable|Iterable|Mapping|Sequence"),
+    (r"py:(class|obj)", r"(fractions\.)?Fraction"),
+    # tuple methods that autosummary lists for the NamedTuple DigitsData
+    (r"py:obj", r"neuronboundary\.pretrained\.DigitsData\.(count|index)"),
 ]
 
 # --- MyST and notebook execution --------------------------------------------------------

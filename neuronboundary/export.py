@@ -51,7 +51,7 @@ def plotlyjs_path() -> Path:
 def find_browser() -> str:
     """Path of a Chrome/Chromium executable (kaleido >= 1 renders PNGs with it).
 
-    Looks where kaleido does: ``BROWSER_PATH``, the names in :data:`BROWSERS` on PATH, then
+    Looks where kaleido does: ``BROWSER_PATH``, the names in ``BROWSERS`` on PATH, then
     kaleido's own lookup (the usual install folders, e.g. ``/Applications`` on macOS, and a
     browser fetched with kaleido's ``plotly_get_chrome``). Raises :class:`BrowserNotFoundError`
     with the install command when there is none.

@@ -59,7 +59,9 @@ def _activation_name(slope: float) -> str:
 
 
 class Network:
-    """A chain of affine layers with an activation after each: ``x -> a_L(W_L ... a_0(W_0 x + b_0))``.
+    """A chain of affine layers, each followed by its activation (ReLU, LeakyReLU or identity).
+
+    The network computes ``x -> a_L(W_L a_{L-1}( ... a_0(W_0 x + b_0) ... ) + b_L)``.
 
     Parameters
     ----------

@@ -93,7 +93,7 @@ class NetworkArrangement2D:
     """The regions of constant sign pattern of a network over a 2-D input box.
 
     Same vocabulary as :class:`~neuronboundary.Arrangement2D`; built by
-    :func:`~neuronboundary.arrangement_2d` given a :class:`Network`. Neurons are pattern
+    :func:`~neuronboundary.arrangement_2d` given a :class:`~neuronboundary.Network`. Neurons are pattern
     columns over all layers (see :attr:`Network.neuron_offsets`).
 
     Attributes
@@ -101,7 +101,7 @@ class NetworkArrangement2D:
     network : Network (in_dim 2)
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi))
     tol : float or None
-        As passed to :func:`network_arrangement_2d`.
+        As passed to :func:`~neuronboundary.arrangement_2d`.
     vertex_offsets : numpy.ndarray, shape (R + 1,)
     polygon_vertices : numpy.ndarray, shape (F, 2), counter-clockwise per region
     edge_neurons : numpy.ndarray, shape (F,), int64
@@ -637,7 +637,7 @@ def network_arrangement_2d(
 ) -> NetworkArrangement2D:
     """Every region of constant sign pattern of a 2-D network in a box, with edge provenance.
 
-    Called by :func:`~neuronboundary.arrangement_2d` when given a :class:`Network`; see this
+    Called by :func:`~neuronboundary.arrangement_2d` when given a :class:`~neuronboundary.Network`; see this
     module's docstring for the algorithm and the numeric contract.
 
     Parameters

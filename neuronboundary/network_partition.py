@@ -41,7 +41,7 @@ class NetworkPartition1D:
 
     Same vocabulary as :class:`~neuronboundary.Partition1D`; neurons are the columns of a
     network pattern (all layers, see :attr:`Network.neuron_offsets`). Built by
-    :func:`~neuronboundary.partition_1d` given a :class:`Network`.
+    :func:`~neuronboundary.partition_1d` given a :class:`~neuronboundary.Network`.
 
     Attributes
     ----------
@@ -249,7 +249,7 @@ def network_partition_1d(
 ) -> NetworkPartition1D:
     """Exact sign-pattern partition of an interval for a network over a 1-D input.
 
-    Called by :func:`~neuronboundary.partition_1d` when given a :class:`Network`; see this
+    Called by :func:`~neuronboundary.partition_1d` when given a :class:`~neuronboundary.Network`; see this
     module's docstring for the numeric contract.
 
     Parameters

@@ -102,7 +102,7 @@ def planes_figure(
     ----------
     layer : NeuronLayer with in_dim == 2, m neurons
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi)); default: the origin and every crossing of two
-        boundary lines, with a margin (see :func:`auto_box`)
+        boundary lines, with a margin (see ``auto_box``)
     title : figure title
     x_title, y_title, z_title : axis titles
 
@@ -255,7 +255,7 @@ def boundaries_2d_figure(
     Parameters
     ----------
     layer : NeuronLayer with in_dim == 2, m neurons
-    box : ((x1_lo, x1_hi), (x2_lo, x2_hi)); default: see :func:`auto_box`
+    box : ((x1_lo, x1_hi), (x2_lo, x2_hi)); default: see ``auto_box``
     regions : ``{"Region1": ((x1_lo, x1_hi), (x2_lo, x2_hi)), ...}`` rectangles to highlight;
         with two or more, the neurons that flip between the first two are named in the subtitle
     band : band width (default 1.2 % of the box diagonal)
