@@ -79,6 +79,10 @@ def docs(session: nox.Session) -> None:
     sphinx-build; NEURONBOUNDARY_SCREENSHOTS=DIR saves screenshots."""
     ensure_browser(session)
     install(session, "docs", "test")
+    # Execute the notebooks into the jupyter cache first (a dummy build writes nothing): a page
+    # whose notebook is executed during the HTML build gets no code links from codeautolink,
+    # one read from the cache does.
+    session.run("sphinx-build", "-q", "-b", "dummy", "docs", "build/docs/executed")
     session.run(
         "sphinx-build",
         "-n",
