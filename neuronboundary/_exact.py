@@ -19,6 +19,7 @@ non-finite values (overflow) to the exact path.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -30,8 +31,12 @@ def _frac(x: float) -> Fraction:
     return Fraction(float(x))
 
 
-def _sign(value: Fraction) -> int:
+def exact_sign(value: Fraction) -> int:
+    """-1, 0 or +1: the sign of a rational."""
     return (value > 0) - (value < 0)
+
+
+_sign = exact_sign
 
 
 def _decide(value: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +44,24 @@ def _decide(value: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarra
     sure = np.abs(value) > bound  # False for NaN and for inf bounds: those go exact
     signs = np.where(sure, np.sign(value), 0).astype(np.int8)
     return signs, np.flatnonzero(~sure)
+
+
+def exact_affine(weight: np.ndarray, bias: float, point: Any) -> Fraction:
+    """``weight . point + bias`` in rational arithmetic; ``point`` holds floats or Fractions."""
+    return _frac(bias) + sum(
+        (
+            _frac(w) * (v if isinstance(v, Fraction) else _frac(v))
+            for w, v in zip(weight, point, strict=True)
+        ),
+        Fraction(0),
+    )
+
+
+def exact_crossing(l1: np.ndarray, l2: np.ndarray) -> tuple[Fraction, Fraction]:
+    """Where the non-parallel lines ``a x + b y + c = 0`` (rows (3,)) cross, exactly (Cramer)."""
+    (a1, b1, c1), (a2, b2, c2) = (map(_frac, l1), map(_frac, l2))
+    det = a1 * b2 - a2 * b1
+    return (b1 * c2 - b2 * c1) / det, (c1 * a2 - c2 * a1) / det
 
 
 def affine_signs(weight: np.ndarray, bias: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -50,10 +73,7 @@ def affine_signs(weight: np.ndarray, bias: np.ndarray, x: np.ndarray) -> np.ndar
         sure = np.abs(y) > bound
     signs = np.where(sure, np.sign(y), 0).astype(np.int8)
     for i, n in np.argwhere(~sure):
-        value = _frac(bias[n]) + sum(
-            (_frac(w) * _frac(v) for w, v in zip(weight[n], x[i], strict=True)), Fraction(0)
-        )
-        signs[i, n] = _sign(value)
+        signs[i, n] = _sign(exact_affine(weight[n], bias[n], x[i]))
     return signs
 
 

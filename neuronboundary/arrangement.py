@@ -42,7 +42,15 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from neuronboundary._exact import affine_signs, det2_signs, det3_signs, line_signs
+from neuronboundary._exact import (
+    affine_signs,
+    det2_signs,
+    det3_signs,
+    exact_affine,
+    exact_crossing,
+    exact_sign,
+    line_signs,
+)
 from neuronboundary._validate import as_float, as_float_array, as_index, check_finite, is_integer
 from neuronboundary.layer import NeuronLayer, check_layer
 
@@ -459,9 +467,7 @@ def _pairs_in_box(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         points = np.column_stack([px, py])
         # under- or overflow: Cramer's rule from the exact rationals, rounded once
         for k in np.flatnonzero(~np.isfinite(points).all(axis=1) | (np.abs(det) < 2.0**-960)):
-            (a1, b1, c1), (a2, b2, c2) = ([Fraction(float(v)) for v in r] for r in (li[k], lj[k]))
-            det_k = a1 * b2 - a2 * b1
-            points[k] = [float((b1 * c2 - b2 * c1) / det_k), float((c1 * a2 - c2 * a1) / det_k)]
+            points[k] = [float(v) for v in exact_crossing(li[k], lj[k])]
         out.append((i, j, d_sign, points))
     if not out:
         return (np.zeros(0, np.int64),) * 2 + (np.zeros(0, np.int8), np.zeros((0, 2)))
@@ -521,11 +527,7 @@ def _exact_polygon(lines: np.ndarray, pairs: list[tuple[int, int]]) -> tuple[lis
     """Exact data of a convex polygon whose vertices are crossings of the given line pairs
     (in counter-clockwise order): the mean of its vertices (a rational point strictly
     inside) and its area."""
-    verts = []
-    for i, j in pairs:
-        (a1, b1, c1), (a2, b2, c2) = ([Fraction(float(v)) for v in lines[k]] for k in (i, j))
-        det = a1 * b2 - a2 * b1
-        verts.append(((b1 * c2 - b2 * c1) / det, (c1 * a2 - c2 * a1) / det))
+    verts = [exact_crossing(lines[i], lines[j]) for i, j in pairs]
     n = len(verts)
     mean = [sum(v[0] for v in verts) / n, sum(v[1] for v in verts) / n]
     area = (
@@ -834,7 +836,8 @@ def _region_patterns(
                 if int(r) in exact_points:
                     point = exact_points[int(r)]
                     sg[k] = [
-                        _exact_affine_sign(layer.weight[n], layer.bias[n], point) for n in range(m)
+                        exact_sign(exact_affine(layer.weight[n], layer.bias[n], point))
+                        for n in range(m)
                     ]
             positive[rs] = np.packbits(sg > 0, axis=1)
             negative[rs] = np.packbits(sg < 0, axis=1)
@@ -879,10 +882,3 @@ def _region_patterns(
     if missing.size:
         evaluate(missing)
     return positive, negative
-
-
-def _exact_affine_sign(w: np.ndarray, b: float, point: list[Fraction]) -> int:
-    value = Fraction(float(b)) + sum(
-        (Fraction(float(wi)) * p for wi, p in zip(w, point, strict=True)), Fraction(0)
-    )
-    return (value > 0) - (value < 0)

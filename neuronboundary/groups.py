@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._exact import affine_signs
+from neuronboundary._exact import affine_signs, exact_affine
 from neuronboundary._validate import (
     as_float_array,
     as_index,
@@ -264,7 +264,7 @@ def _pair_crossing(w: np.ndarray, b: np.ndarray, i: int, j: int) -> Fraction:
 
 
 def _exact_top(w: np.ndarray, b: np.ndarray, x: Fraction, k: int) -> np.ndarray:
-    values = [Fraction(float(wn)) * x + Fraction(float(bn)) for wn, bn in zip(w, b, strict=True)]
+    values = [exact_affine([wn], bn, [x]) for wn, bn in zip(w, b, strict=True)]
     order = sorted(range(len(values)), key=lambda n: (-values[n], n))
     row = np.zeros(len(values), dtype=bool)
     row[order[:k]] = True
@@ -346,8 +346,9 @@ def _top_k_partition(
         np.put_along_axis(block, order[:, :k], True, axis=1)
         rows[sl] = block
         for r in np.flatnonzero(~(low_in > high_out) | ~mid_ok[sl]) + s0:
-            exact_mid = (edge_value(r) + edge_value(r + 1)) / 2
-            x = Fraction(float(mids[r])) if mid_ok[r] else exact_mid
+            # a float midpoint surely inside, else (a sub-range narrower than float
+            # resolution) its exact midpoint, computed only then
+            x = Fraction(float(mids[r])) if mid_ok[r] else (edge_value(r) + edge_value(r + 1)) / 2
             rows[r] = _exact_top(w, b, x, k)
     change = np.concatenate([[True], np.any(rows[1:] != rows[:-1], axis=1)])
     bp = np.concatenate([edges[:-1][change], [hi]])
@@ -484,11 +485,8 @@ def top_k(k: int) -> GroupRule:
     def exact(layer: NeuronLayer, x: np.ndarray) -> np.ndarray:
         out = np.zeros((x.shape[0], layer.n_neurons), dtype=bool)
         for r, point in enumerate(x):
-            fx = [Fraction(float(v)) for v in point]
             values = [
-                Fraction(float(b))
-                + sum((Fraction(float(wi)) * v for wi, v in zip(w, fx, strict=True)), Fraction(0))
-                for w, b in zip(layer.weight, layer.bias, strict=True)
+                exact_affine(w, b, point) for w, b in zip(layer.weight, layer.bias, strict=True)
             ]
             order = sorted(range(len(values)), key=lambda n: (-values[n], n))
             out[r, order[:k]] = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 from itertools import combinations
-from math import gcd
 
 import numpy as np
 import pytest
@@ -17,37 +16,10 @@ from tests.conftest import exact_signs
 
 
 # ---------------------------------------------------------------------------- exact reference
-def expected_region_count(weight: np.ndarray, bias: np.ndarray, box) -> int:
-    """1 + (distinct lines crossing the open box) + sum over interior points of (lines - 1),
-    computed in exact integer/rational arithmetic, independently of the implementation."""
-    (x0, x1), (y0, y1) = box
-    corners = [(x0, y0), (x0, y1), (x1, y0), (x1, y1)]
-    lines = set()
-    for (a, b), c in zip(weight.astype(int).tolist(), bias.astype(int).tolist(), strict=True):
-        if a == 0 and b == 0:
-            continue
-        g = gcd(gcd(abs(a), abs(b)), abs(c))
-        a, b, c = a // g, b // g, c // g
-        if a < 0 or (a == 0 and b < 0):
-            a, b, c = -a, -b, -c
-        values = [a * x + b * y + c for x, y in corners]
-        if max(values) > 0 and min(values) < 0:
-            lines.add((a, b, c))
-    through: dict[tuple[Fraction, Fraction], set] = {}
-    for (a1, b1, c1), (a2, b2, c2) in combinations(sorted(lines), 2):
-        det = a1 * b2 - a2 * b1
-        if det == 0:
-            continue
-        px = Fraction(b1 * c2 - b2 * c1, det)
-        py = Fraction(c1 * a2 - c2 * a1, det)
-        if x0 < px < x1 and y0 < py < y1:
-            through.setdefault((px, py), set()).update({(a1, b1, c1), (a2, b2, c2)})
-    return 1 + len(lines) + sum(len(s) - 1 for s in through.values())
-
-
 def expected_region_count_rational(weight: np.ndarray, bias: np.ndarray, box) -> int:
-    """The same count for any float64 layer and box: every number is read as the exact
-    rational it is (``Fraction(float)``), lines are normalised exactly, nothing is rounded."""
+    """1 + (distinct lines crossing the open box) + sum over interior points of (lines - 1),
+    independently of the implementation, for any float64 layer and box: every number is read
+    as the exact rational it is (``Fraction(float)``), lines are normalised exactly."""
     (x0, x1), (y0, y1) = ((Fraction(float(lo)), Fraction(float(hi))) for lo, hi in box)
     corners = [(x0, y0), (x0, y1), (x1, y0), (x1, y1)]
     lines = set()
@@ -99,7 +71,7 @@ def integer_layers(draw):
 def test_region_count_matches_exact_formula(case):
     layer, box = case
     arr = arrangement_2d(layer, box)
-    assert arr.n_regions == expected_region_count(layer.weight, layer.bias, box)
+    assert arr.n_regions == expected_region_count_rational(layer.weight, layer.bias, box)
 
 
 @given(integer_layers())
@@ -318,7 +290,7 @@ def test_boundaries_crossing_on_the_box_edge():
     # x = y and x = -y + 2 meet at (1, 1): a corner; x = 0 and x+y = -1 meet at (0, -1) on an edge
     layer = NeuronLayer([[1.0, -1.0], [1.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, -2.0, 0.0, 1.0])
     arr = arrangement_2d(layer, BOX)
-    assert arr.n_regions == expected_region_count(layer.weight, layer.bias, BOX)
+    assert arr.n_regions == expected_region_count_rational(layer.weight, layer.bias, BOX)
     assert arr.areas.sum() == pytest.approx(4.0)
 
 
