@@ -1,5 +1,5 @@
-"""Reading a ``torch.nn.Module`` as a chain of affine layers and activations (for
-:meth:`neuronboundary.Network.from_module`)."""
+"""Reading ``torch.nn.Module`` objects: a model as a chain of affine layers and activations
+(for :meth:`neuronboundary.Network.from_module`), and its ``nn.Linear`` layers by name."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary.layer import NeuronLayer
+from neuronboundary.network import NeuronLayer
 
 #: Modules refused, with the reason given to the user.
 _NOT_PIECEWISE_LINEAR = {
@@ -328,3 +328,44 @@ def _read_traced(model: Any, reader: _Reader) -> tuple[list, list, list]:
         if reader.clean:
             input_of[node] = len(reader.layers)
     return reader.finish(model)
+
+
+def linear_layer_names(model: torch.nn.Module) -> list[str]:
+    """Dotted names of every ``torch.nn.Linear`` inside ``model`` (in module order).
+
+    >>> import torch
+    >>> linear_layer_names(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()))
+    ['0']
+    """
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module; got {type(model).__name__}. Pass the network "
+            f"itself (a NeuronLayer holds one layer already)."
+        )
+    return [name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)]
+
+
+def find_linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    """The ``torch.nn.Linear`` at dotted path ``name`` in ``model``, with errors that list the options."""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dotted module name (str); got {name!r}.")
+    available = linear_layer_names(model)
+    try:
+        module = model.get_submodule(name)
+    except AttributeError:
+        raise LookupError(
+            f"no module named {name!r} in {type(model).__name__}; its Linear layers are: "
+            f"{', '.join(repr(n) for n in available) or 'none'}."
+        ) from None
+    if not isinstance(module, torch.nn.Linear):
+        raise TypeError(
+            f"module {name!r} is a {type(module).__name__}, not a torch.nn.Linear; its Linear "
+            f"layers are: {', '.join(repr(n) for n in available) or 'none'}."
+        )
+    return module

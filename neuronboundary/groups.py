@@ -23,10 +23,11 @@ from neuronboundary._validate import (
     as_index,
     as_int,
     check_finite,
+    read_domain_interval,
     thresholds_vector,
 )
-from neuronboundary.layer import NeuronLayer, check_layer
-from neuronboundary.partition import DENSE_LIMIT, Partition1D, _partition, read_domain_interval
+from neuronboundary.network import NeuronLayer, check_layer
+from neuronboundary.partition import DENSE_LIMIT, Partition1D, layer_partition
 
 __all__ = [
     "GroupPartition1D",
@@ -250,7 +251,7 @@ def group_partition_1d(
         )
     else:
         t, name = _thresholds(group, layer.n_neurons), "threshold"
-    part = _partition(layer, lo, hi, t)
+    part = layer_partition(layer, lo, hi, t)
     return GroupPartition1D(
         breakpoints=part.breakpoints, thresholds=t, partition=part, rule=name, layer=layer
     )
