@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from neuronboundary import NeuronLayer
-from neuronboundary.cli import main
 from neuronboundary.export import BROWSERS, figure_data
-from neuronboundary.figures import FIGURES, RULES, declared_parameters, notebooks_dir, run_figures
+from reproduce.cli import main
+from reproduce.figures import FIGURES, RULES, declared_parameters, notebooks_dir, run_figures
 
 HAS_BROWSER = any(shutil.which(b) for b in BROWSERS)
 pytestmark = pytest.mark.slow
@@ -129,7 +129,7 @@ def test_failing_notebook_names_cell_keeps_notebook_and_old_figures(tmp_path, ca
 
 @pytest.mark.parametrize("where", ["under_file", "is_file"])
 def test_cli_bad_out_fails_before_any_notebook(tmp_path, capsys, monkeypatch, where):
-    from neuronboundary import figures as figures_module
+    from reproduce import figures as figures_module
 
     def no_notebook(*args, **kwargs):
         raise AssertionError("a notebook ran before --out was checked")

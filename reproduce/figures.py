@@ -1,5 +1,6 @@
-"""Regenerate the article's figures: run the papermill-parameterized notebooks, then write every
-figure as JSON, HTML and PNG in one go (see :func:`run_figures` and ``neuronboundary figures``).
+"""Regenerate the article's figures: run the papermill-parameterized notebooks of the repository's
+``notebooks/`` folder, then write every figure as JSON, HTML and PNG in one go (see
+:func:`run_figures` and ``python -m reproduce figures``).
 
 Parameters are checked before anything runs: an unknown name (papermill itself only warns) or an
 invalid value fails naming the parameter. A notebook that raises stops the run, names the
@@ -160,20 +161,28 @@ RULES: dict[str, Callable[[str, Any], None]] = {
 
 
 # ---------------------------------------------------------------------------- notebooks
+#: The repository's notebooks folder, beside this package.
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
 def notebooks_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The folder holding the figure notebooks: ``path`` if given, else the copy installed with
-    the package, else the repository's ``notebooks/`` beside the package source."""
-    here = Path(__file__).resolve().parent
-    candidates = (
-        [Path(path)] if path is not None else [here / "_notebooks", here.parent / "notebooks"]
-    )
-    for c in candidates:
-        if (c / next(iter(FIGURES.values()))).is_file():
-            return c
-    raise FileNotFoundError(
-        f"figure notebooks not found in {', '.join(map(str, candidates))}; pass --notebooks DIR "
-        f"(the repository's notebooks/ folder)."
-    )
+    """The folder holding the figure notebooks: ``path`` if given, else :data:`NOTEBOOKS`.
+
+    Raises ``FileNotFoundError`` naming the folder when it lacks a figure notebook.
+
+    Examples
+    --------
+    >>> notebooks_dir().name
+    'notebooks'
+    """
+    folder = NOTEBOOKS if path is None else Path(path)
+    missing = [nb for nb in dict.fromkeys(FIGURES.values()) if not (folder / nb).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"figure notebooks {', '.join(missing)} not found in {folder}; pass --notebooks DIR "
+            f"(the repository's notebooks/ folder)."
+        )
+    return folder
 
 
 def declared_parameters(notebook: Path) -> dict[str, Any]:
