@@ -140,7 +140,8 @@ def _write_if_changed(path: Path, content: str) -> None:
 
 def _prepare(app: object) -> None:
     """Write the build-time inputs (all git-ignored): plotly.js, the figure notebooks, the API
-    tables, the gallery thumbnails and the generated tables of reproduce.md."""
+    tables, the gallery thumbnails and the generated tables of reproduce.md. Every page, these
+    notebooks included, is listed by hand in a toctree; none is chosen by which files exist."""
     _invalidate_cache_on_library_change()
     shutil.copyfile(
         Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
@@ -154,26 +155,10 @@ def _prepare(app: object) -> None:
         for dest in (target / nb.name, downloads / nb.name):
             if not dest.exists() or dest.read_bytes() != nb.read_bytes():  # keep the cache valid
                 shutil.copyfile(nb, dest)
-    _write_user_guide(DOCS / "_generated_user_guide.md")
     _write_api(DOCS / "_generated_api.md")
     _write_gallery(DOCS / "_generated_gallery.md")
     _write_bad_inputs(DOCS / "_generated_bad_inputs.md")
     _write_parameters(DOCS / "_generated_parameters.md")
-
-
-# --- user guide -------------------------------------------------------------------------
-#: Pages of the user guide, in order; a page whose file does not exist (yet) is left out, so
-#: that guides written on other branches join the toctree when they are merged.
-USER_GUIDE = ("article", "tutorial", "statistics", "networks", "notebooks")
-
-
-def _write_user_guide(path: Path) -> None:
-    pages = [
-        page
-        for page in USER_GUIDE
-        if any(DOCS.glob(f"{page}.md")) or any(DOCS.glob(f"{page}.ipynb"))
-    ]
-    _write_if_changed(path, "\n".join(["```{toctree}", ":maxdepth: 2", "", *pages, "```", ""]))
 
 
 # --- API tables -------------------------------------------------------------------------
