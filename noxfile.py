@@ -25,13 +25,13 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
 
 
-def install(session: nox.Session, *groups: str, package: bool = True) -> None:
-    """Install dependency groups (and the package itself) under the constraints file."""
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the package with its ``figures`` extra and the dependency groups, under the
+    constraints file."""
     requirements = [
         req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)
     ]
-    targets = ["."] if package else []
-    session.install(*CONSTRAINTS, *targets, *requirements)
+    session.install(*CONSTRAINTS, ".[figures]", *requirements)
 
 
 def ensure_browser(session: nox.Session, *, required: bool = True) -> None:
@@ -66,7 +66,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(default=True, reuse_venv=True)
 def lint(session: nox.Session) -> None:
     """Lint and check formatting with ruff."""
-    session.install("ruff")
+    session.install(*CONSTRAINTS, "ruff")
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")
 
@@ -101,7 +101,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks in benchmarks/ and print their tables (not timed tests)."""
-    install(session, "notebooks")
+    install(session)
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)
@@ -134,5 +134,5 @@ def figures(session: nox.Session) -> None:
     """
     if "--no-png" not in session.posargs:
         ensure_browser(session)
-    install(session, "notebooks")
+    install(session)
     session.run("python", "-m", "reproduce", "figures", *session.posargs)

@@ -51,19 +51,27 @@ def plotlyjs_path() -> Path:
 def find_browser() -> str:
     """Path of a Chrome/Chromium executable (kaleido >= 1 renders PNGs with it).
 
-    Looks where kaleido does: ``BROWSER_PATH``, the names in ``BROWSERS`` on PATH, then
-    kaleido's own lookup (the usual install folders, e.g. ``/Applications`` on macOS, and a
-    browser fetched with kaleido's ``plotly_get_chrome``). Raises :class:`BrowserNotFoundError`
-    with the install command when there is none.
+    Looks where kaleido does: ``BROWSER_PATH`` (when it names an executable file), the names in
+    ``BROWSERS`` on PATH, then kaleido's own lookup (the usual install folders, e.g.
+    ``/Applications`` on macOS, and a browser fetched with kaleido's ``plotly_get_chrome``).
+
+    Returns
+    -------
+    str
+        the executable's path
+
+    Raises
+    ------
+    BrowserNotFoundError
+        when there is none, with the command that installs one
 
     Examples
     --------
-    >>> try:
-    ...     path = find_browser()
-    ... except BrowserNotFoundError as err:
-    ...     path = str(err)
-    >>> isinstance(path, str)
-    True
+    Which browser PNG export will use here (the answer depends on the machine, so this
+    example is not run; ``tests/test_export.py`` checks the lookup order):
+
+    >>> find_browser()  # doctest: +SKIP
+    '/usr/bin/chromium'
     """
     override = os.environ.get("BROWSER_PATH")
     if override and os.access(override, os.X_OK):

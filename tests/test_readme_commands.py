@@ -1,12 +1,9 @@
-"""README's commands are what CI runs, and every nox session that needs a browser sets it up."""
+"""README's commands are what CI runs."""
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = "python3 -m pip install nox && python3 -m nox -s figures"
@@ -24,25 +21,3 @@ def test_readme_commands_and_ci():
     assert 'pip install "neuronboundary[figures]"' in "\n".join(blocks)
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert TESTS in ci  # verbatim, on a line of its own
-
-
-def test_browser_sessions_call_ensure_browser():
-    tree = ast.parse((ROOT / "noxfile.py").read_text())
-    calls = {
-        f.name: {
-            n.func.id
-            for n in ast.walk(f)
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-        }
-        for f in tree.body
-        if isinstance(f, ast.FunctionDef)
-    }
-    for session in ("tests", "regression", "regenerate", "docs", "figures"):
-        assert "ensure_browser" in calls[session], session
-
-
-def test_figures_extra_has_what_the_notebooks_import():
-    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extra = {re.split(r"[<>=\[ ]", r)[0] for r in project["optional-dependencies"]["figures"]}
-    assert {"papermill", "ipykernel", "nbformat", "kaleido", "tqdm", "scikit-learn"} <= extra
