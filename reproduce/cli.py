@@ -92,44 +92,40 @@ def _regression(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m reproduce``; returns the exit status."""
-    from neuronboundary.export import BrowserNotFoundError
-    from reproduce.figures import FigureRunError, ParameterError, run_figures
+def _figures(args: argparse.Namespace) -> int:
+    from reproduce.figures import ParameterError, run_figures
 
-    args = build_parser().parse_args(argv)
-    if args.command == "regression":
-        try:
-            return _regression(args)
-        except ParameterError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
     params: dict[str, Any] = {}
     for name, text in args.parameter:
         if name in params:
-            print(f"error: parameter {name} given twice", file=sys.stderr)
-            return 2
+            raise ParameterError(f"parameter {name} given twice")
         params[name] = _value(text)
+    summary = run_figures(
+        args.out,
+        args.only,
+        params,
+        notebooks=args.notebooks,
+        png=not args.no_png,
+        progress=not args.quiet,
+    )
+    print(summary.table())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m reproduce``; returns the exit status (2: a bad argument)."""
+    from neuronboundary.export import BrowserNotFoundError
+    from reproduce.figures import FigureRunError, ParameterError
+
+    args = build_parser().parse_args(argv)
     try:
-        summary = run_figures(
-            args.out,
-            args.only,
-            params,
-            notebooks=args.notebooks,
-            png=not args.no_png,
-            progress=not args.quiet,
-        )
+        return _regression(args) if args.command == "regression" else _figures(args)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(summary.table())
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
