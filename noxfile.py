@@ -2,7 +2,8 @@
 
 Every install goes through ``constraints.txt`` so that each virtual environment gets
 exactly ``torch==2.13.0`` (the CPU wheel that lies on disk here) and never the
-several-GB CUDA build that a bare ``torch`` request would pull.
+several-GB CUDA build that a bare ``torch`` request would pull. The figure sessions run the
+repository's reproduction, ``python -m reproduce`` (reproduce/, beside the library).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tools import browser_setup
+from reproduce import browser_setup
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "venv"
@@ -24,13 +25,13 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
 
 
-def install(session: nox.Session, *groups: str, package: bool = True) -> None:
-    """Install dependency groups (and the package itself) under the constraints file."""
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the package with its ``figures`` extra and the dependency groups, under the
+    constraints file."""
     requirements = [
         req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)
     ]
-    targets = ["."] if package else []
-    session.install(*CONSTRAINTS, *targets, *requirements)
+    session.install(*CONSTRAINTS, ".[figures]", *requirements)
 
 
 def ensure_browser(session: nox.Session, *, required: bool = True) -> None:
@@ -65,7 +66,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(default=True, reuse_venv=True)
 def lint(session: nox.Session) -> None:
     """Lint and check formatting with ruff."""
-    session.install("ruff")
+    session.install(*CONSTRAINTS, "ruff")
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")
 
@@ -100,7 +101,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks in benchmarks/ and print their tables (not timed tests)."""
-    install(session, "notebooks")
+    install(session)
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)
@@ -112,7 +113,7 @@ def regression(session: nox.Session) -> None:
     difference or missing baseline; prints the versions that produced the baselines)."""
     ensure_browser(session)
     install(session, "regression")
-    session.run("neuronboundary", "regression", *session.posargs)
+    session.run("python", "-m", "reproduce", "regression", *session.posargs)
 
 
 @nox.session(default=False)
@@ -120,18 +121,18 @@ def regenerate(session: nox.Session) -> None:
     """Rewrite tests/baselines from a fresh run: the only way baselines change."""
     ensure_browser(session)
     install(session, "regression")
-    session.run("neuronboundary", "regression", "--update", *session.posargs)
+    session.run("python", "-m", "reproduce", "regression", "--update", *session.posargs)
 
 
 @nox.session(default=False)
 def figures(session: nox.Session) -> None:
     """Regenerate every figure of the article into build/figures (HTML, PNG, JSON).
 
-    Arguments go to `neuronboundary figures`, e.g. `nox -s figures -- --only decision_boundary
-    -p seed 4`. PNGs need Chrome/Chromium: found or, on Debian as root, installed by
-    `ensure_browser` (skipped with `-- --no-png`).
+    Arguments go to `python -m reproduce figures`, e.g. `nox -s figures -- --only
+    decision_boundary -p seed 4`. PNGs need Chrome/Chromium: found or, on Debian as root,
+    installed by `ensure_browser` (skipped with `-- --no-png`).
     """
     if "--no-png" not in session.posargs:
         ensure_browser(session)
-    install(session, "notebooks")
-    session.run("neuronboundary", "figures", *session.posargs)
+    install(session)
+    session.run("python", "-m", "reproduce", "figures", *session.posargs)

@@ -1,5 +1,5 @@
-"""Full regeneration of every figure through `neuronboundary figures`: wall time, and how much of
-it is the notebooks and how much the HTML + PNG export (one kaleido session for all PNGs).
+"""Full regeneration of every figure through `python -m reproduce figures`: wall time, and how
+much of it is the notebooks and how much the HTML + PNG export (one kaleido session for all PNGs).
 
 Run: ``nox -s bench`` (or ``python benchmarks/bench_figures.py``); needs Chromium for PNGs.
 """
@@ -11,9 +11,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))  # the repository's reproduce/ package
 from _table import print_table
 
-from neuronboundary.figures import FIGURES, run_figures
+from reproduce.figures import FIGURES, run_figures
 
 
 def main() -> None:

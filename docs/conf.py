@@ -18,7 +18,7 @@ import plotly
 DOCS = Path(__file__).parent
 ROOT = DOCS.parent
 BUILD = ROOT / "build" / "docs"
-sys.path.insert(0, str(ROOT))  # for tests.bad_inputs (the catalogue rendered in reproduce.md)
+sys.path.insert(0, str(ROOT))  # for reproduce (the runner) and tests.bad_inputs (reproduce.md)
 (BUILD / "extra").mkdir(parents=True, exist_ok=True)  # html_extra_path, filled by _prepare
 
 import neuronboundary
@@ -140,7 +140,8 @@ def _write_if_changed(path: Path, content: str) -> None:
 
 def _prepare(app: object) -> None:
     """Write the build-time inputs (all git-ignored): plotly.js, the figure notebooks, the API
-    tables, the gallery thumbnails and the generated tables of reproduce.md."""
+    tables, the gallery thumbnails and the generated tables of reproduce.md. Every page, these
+    notebooks included, is listed by hand in a toctree; none is chosen by which files exist."""
     _invalidate_cache_on_library_change()
     shutil.copyfile(
         Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
@@ -154,26 +155,10 @@ def _prepare(app: object) -> None:
         for dest in (target / nb.name, downloads / nb.name):
             if not dest.exists() or dest.read_bytes() != nb.read_bytes():  # keep the cache valid
                 shutil.copyfile(nb, dest)
-    _write_user_guide(DOCS / "_generated_user_guide.md")
     _write_api(DOCS / "_generated_api.md")
     _write_gallery(DOCS / "_generated_gallery.md")
     _write_bad_inputs(DOCS / "_generated_bad_inputs.md")
     _write_parameters(DOCS / "_generated_parameters.md")
-
-
-# --- user guide -------------------------------------------------------------------------
-#: Pages of the user guide, in order; a page whose file does not exist (yet) is left out, so
-#: that guides written on other branches join the toctree when they are merged.
-USER_GUIDE = ("article", "tutorial", "statistics", "networks", "notebooks")
-
-
-def _write_user_guide(path: Path) -> None:
-    pages = [
-        page
-        for page in USER_GUIDE
-        if any(DOCS.glob(f"{page}.md")) or any(DOCS.glob(f"{page}.ipynb"))
-    ]
-    _write_if_changed(path, "\n".join(["```{toctree}", ":maxdepth: 2", "", *pages, "```", ""]))
 
 
 # --- API tables -------------------------------------------------------------------------
@@ -194,19 +179,13 @@ API_SECTIONS = {
     "neuronboundary.activations": "Real models: activations",
     "neuronboundary.plotting": "Plotting",
     "neuronboundary.export": "Figure files",
-    "neuronboundary.figures": "The figure pipeline",
-    "neuronboundary.regression": "Regression checks",
     "neuronboundary.pretrained": "Shipped trained models",
 }
-#: Module data documented with the functions (the rest is described in the module text).
-API_DATA = ("neuronboundary.figures.FIGURES",)
 #: Submodules documented under their own name (not re-exported by ``neuronboundary``).
 API_SUBMODULES = (
     "neuronboundary.polygons",
     "neuronboundary.plotting",
     "neuronboundary.export",
-    "neuronboundary.figures",
-    "neuronboundary.regression",
     "neuronboundary.pretrained",
 )
 
@@ -229,8 +208,6 @@ def _api_names() -> dict[str, list[str]]:
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 sections.setdefault(module_name, []).append(f"{module_name}.{name}")
-    for data in API_DATA:
-        sections.setdefault(data.rsplit(".", 1)[0], []).insert(0, data)
     order = list(API_SECTIONS)
     return dict(
         sorted(sections.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
@@ -264,7 +241,7 @@ THUMB_WIDTH = 480
 
 
 def _figure_pngs() -> dict[str, Path]:
-    from neuronboundary.figures import FIGURES, run_figures
+    from reproduce.figures import FIGURES, run_figures
 
     pngs = {name: FIGURES_DIR / f"{name}.png" for name in FIGURES}
     if "NEURONBOUNDARY_DOCS_FIGURES" in os.environ:
@@ -272,14 +249,14 @@ def _figure_pngs() -> dict[str, Path]:
         if missing:
             raise FileNotFoundError(
                 f"NEURONBOUNDARY_DOCS_FIGURES={FIGURES_DIR} lacks {missing}: run "
-                f"`neuronboundary figures --out {FIGURES_DIR}` or unset the variable."
+                f"`python -m reproduce figures --out {FIGURES_DIR}` or unset the variable."
             )
         return pngs
-    digest = _library_digest(ROOT / "neuronboundary", ROOT / "notebooks")
+    digest = _library_digest(ROOT / "neuronboundary", ROOT / "notebooks", ROOT / "reproduce")
     stamp = FIGURES_DIR / ".docs-gallery.sha256"
     fresh = stamp.is_file() and stamp.read_text() == digest
     if not fresh or not all(p.is_file() for p in pngs.values()):
-        print(f"gallery: regenerating the figures into {FIGURES_DIR} (neuronboundary figures)")
+        print(f"gallery: regenerating the figures into {FIGURES_DIR} (python -m reproduce figures)")
         run_figures(FIGURES_DIR, progress=False)
         stamp.write_text(digest)
     return pngs
@@ -288,7 +265,7 @@ def _figure_pngs() -> dict[str, Path]:
 def _write_gallery(path: Path) -> None:
     from PIL import Image
 
-    from neuronboundary.figures import FIGURES
+    from reproduce.figures import FIGURES
 
     thumbs = DOCS / "_generated_gallery"
     thumbs.mkdir(exist_ok=True)
@@ -316,7 +293,7 @@ def _write_gallery(path: Path) -> None:
 
 # --- generated tables of reproduce.md ---------------------------------------------------
 def _write_parameters(path: Path) -> None:
-    from neuronboundary.figures import FIGURES, RESERVED, declared_parameters, notebooks_dir
+    from reproduce.figures import FIGURES, RESERVED, declared_parameters, notebooks_dir
 
     lines = ["| notebook | figures | parameter | default |", "|---|---|---|---|"]
     nb_dir = notebooks_dir()

@@ -51,18 +51,29 @@ def plotlyjs_path() -> Path:
 def find_browser() -> str:
     """Path of a Chrome/Chromium executable (kaleido >= 1 renders PNGs with it).
 
-    Looks where kaleido does: ``BROWSER_PATH``, the names in ``BROWSERS`` on PATH, then
-    kaleido's own lookup (the usual install folders, e.g. ``/Applications`` on macOS, and a
-    browser fetched with kaleido's ``plotly_get_chrome``). Raises :class:`BrowserNotFoundError`
-    with the install command when there is none.
+    Looks where kaleido does: ``BROWSER_PATH`` (when it names an executable file), the names in
+    ``BROWSERS`` on PATH, then kaleido's own lookup (the usual install folders, e.g.
+    ``/Applications`` on macOS, and a browser fetched with kaleido's ``plotly_get_chrome``).
+
+    Returns
+    -------
+    str
+        the executable's path
+
+    Raises
+    ------
+    BrowserNotFoundError
+        when there is none, with the command that installs one
 
     Examples
     --------
-    >>> try:
-    ...     path = find_browser()
-    ... except BrowserNotFoundError as err:
-    ...     path = str(err)
-    >>> isinstance(path, str)
+    ``BROWSER_PATH`` comes first when it names an executable file (here Python itself stands
+    in for a browser):
+
+    >>> import sys
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", BROWSER_PATH=sys.executable):
+    ...     find_browser() == sys.executable
     True
     """
     override = os.environ.get("BROWSER_PATH")

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 import neuronboundary as nb
-from neuronboundary.figures import check_parameters, notebooks_dir, run_figures
 from neuronboundary.polygons import clip_halfplane
+from reproduce.figures import check_parameters, notebooks_dir, run_figures
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""The nox sessions' browser set-up (tools/browser_setup.py), with the machine mocked: no real
+"""The nox sessions' browser set-up (reproduce/browser_setup.py), with the machine mocked: no real
 apt-get runs here."""
 
 from __future__ import annotations
 
 import pytest
 
-from tools.browser_setup import APT_INSTALL, APT_UPDATE, HOW_TO_INSTALL, System, ensure_browser
+from reproduce.browser_setup import APT_INSTALL, APT_UPDATE, HOW_TO_INSTALL, System, ensure_browser
 
 
 def fake(

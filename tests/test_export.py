@@ -48,13 +48,44 @@ def test_bad_figure_names(tmp_path, name):
         ex.save_figure_json(fig(), tmp_path, name)
 
 
-def test_missing_browser_still_writes_html_and_says_how_to_install(tmp_path, monkeypatch):
-    # no browser anywhere: not on PATH, not named by BROWSER_PATH, not in kaleido's folders
+def _no_browser_anywhere(monkeypatch, tmp_path):
+    """Not on PATH, not named by BROWSER_PATH, not in kaleido's folders."""
     from choreographer.browsers.chromium import Chromium
 
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("BROWSER_PATH", raising=False)
     monkeypatch.setattr(Chromium, "find_browser", staticmethod(lambda *a, **k: None))
+
+
+def _executable(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_find_browser_order_browser_path_then_path_then_kaleido(tmp_path, monkeypatch):
+    _no_browser_anywhere(monkeypatch, tmp_path)
+    with pytest.raises(ex.BrowserNotFoundError, match="apt-get install -y chromium"):
+        ex.find_browser()
+    bin_dir = tmp_path / "empty"
+    on_path = _executable(bin_dir / "google-chrome")
+    assert ex.find_browser() == on_path
+    assert ex.find_browser() == on_path  # a second call finds the same
+    override = _executable(tmp_path / "opt" / "my-chrome")
+    monkeypatch.setenv("BROWSER_PATH", override)
+    assert ex.find_browser() == override  # BROWSER_PATH wins over PATH
+    (tmp_path / "opt" / "my-chrome").chmod(0o644)
+    assert ex.find_browser() == on_path  # a BROWSER_PATH that cannot run is passed over
+    (bin_dir / "google-chrome").unlink()
+    from choreographer.browsers.chromium import Chromium
+
+    monkeypatch.setattr(Chromium, "find_browser", staticmethod(lambda *a, **k: "/k/chrome"))
+    assert ex.find_browser() == "/k/chrome"  # kaleido's own lookup comes last
+
+
+def test_missing_browser_still_writes_html_and_says_how_to_install(tmp_path, monkeypatch):
+    _no_browser_anywhere(monkeypatch, tmp_path)
     with pytest.raises(ex.BrowserNotFoundError, match="apt-get install -y chromium"):
         ex.write_figure_set({"f": fig()}, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from neuronboundary import NeuronLayer
-from neuronboundary.cli import main
 from neuronboundary.export import BROWSERS, figure_data
-from neuronboundary.figures import FIGURES, RULES, declared_parameters, notebooks_dir, run_figures
+from reproduce.cli import main
+from reproduce.figures import FIGURES, RULES, declared_parameters, notebooks_dir, run_figures
 
 HAS_BROWSER = any(shutil.which(b) for b in BROWSERS)
 pytestmark = pytest.mark.slow
@@ -57,6 +57,8 @@ def test_all_notebooks_run_with_small_parameters(tmp_path):
     layer = NeuronLayer.random(3, 1, seed=3)
     np.testing.assert_allclose(trace_y(out / "decision_boundary.json"), layer([0.0, 2.0])[:, 0])
     assert "figures written to" in summary.table()
+    done = "export (JSON + HTML + PNG)" if HAS_BROWSER else "export (JSON + HTML, no PNG)"
+    assert done in summary.table()
 
 
 def test_cli_only_and_parameters(tmp_path, capsys):
@@ -76,7 +78,9 @@ def test_cli_only_and_parameters(tmp_path, capsys):
     )
     data = json.loads((out / "decision_boundary.json").read_text())["data"]
     assert [t["name"] for t in data if t["name"].startswith("Input")] == ["Input 1 (x = 0.1)"]
-    assert "decision_boundary" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "decision_boundary" in printed
+    assert "export (JSON + HTML, no PNG)" in printed  # says what was done: no PNG written
 
 
 @pytest.mark.parametrize(
@@ -129,7 +133,7 @@ def test_failing_notebook_names_cell_keeps_notebook_and_old_figures(tmp_path, ca
 
 @pytest.mark.parametrize("where", ["under_file", "is_file"])
 def test_cli_bad_out_fails_before_any_notebook(tmp_path, capsys, monkeypatch, where):
-    from neuronboundary import figures as figures_module
+    from reproduce import figures as figures_module
 
     def no_notebook(*args, **kwargs):
         raise AssertionError("a notebook ran before --out was checked")
@@ -152,4 +156,5 @@ def test_summary_says_wall_time_and_summed_notebook_time(tmp_path):
     last = summary.table().splitlines()[-1]
     assert last.startswith(f"wall time {summary.wall_seconds:.1f} s: notebooks ")
     assert "summed over notebooks" in last
+    assert last.endswith(f"export (JSON + HTML, no PNG) {summary.export_seconds:.1f} s")
     assert summary.wall_seconds >= summary.notebooks_wall_seconds + summary.export_seconds

@@ -7,16 +7,17 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from neuronboundary import figures as figures_module
 from neuronboundary.export import BROWSERS, save_figure_json
-from neuronboundary.figures import run_figures
-from neuronboundary.regression import (
+from reproduce import figures as figures_module
+from reproduce.figures import run_figures
+from reproduce.regression import (
     DEFAULT_TOLERANCES,
     check,
     chromium_major,
@@ -28,6 +29,7 @@ from neuronboundary.regression import (
 )
 
 HAS_BROWSER = any(shutil.which(b) for b in BROWSERS)
+ROOT = Path(__file__).resolve().parents[1]
 TOL = {
     **DEFAULT_TOLERANCES,
     "fields": {"f:data[[]0[]].y*": {"rtol": 1e-3, "atol": 0}},  # fnmatch: "[[]" is a literal "["
@@ -198,11 +200,11 @@ def test_two_processes_give_identical_bytes(tmp_path):
     outs = []
     for run in ("a", "b"):
         out = tmp_path / run
-        args = [sys.executable, "-m", "neuronboundary", "figures", "--out", str(out), "--quiet",
+        args = [sys.executable, "-m", "reproduce", "figures", "--out", str(out), "--quiet",
                 "--only", "decision_boundary", "decision_boundary_2d_input"]  # fmt: skip
         if not HAS_BROWSER:
             args.append("--no-png")
-        subprocess.run(args, check=True, capture_output=True)
+        subprocess.run(args, check=True, capture_output=True, cwd=ROOT)  # as nox runs it
         outs.append(out)
     names = sorted(p.name for p in outs[0].iterdir())
     assert names == sorted(p.name for p in outs[1].iterdir())

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 import neuronboundary as nb
-from neuronboundary.figures import FIGURES, notebooks_dir
 from neuronboundary.pretrained import digits_mlp, load_digits_data
+from reproduce.figures import FIGURES, notebooks_dir
 
 DIGITS = [name for name, notebook in FIGURES.items() if notebook == "real_model_digits.ipynb"]
 

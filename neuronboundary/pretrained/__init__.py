@@ -84,7 +84,7 @@ def load_digits_data() -> DigitsData:
     except ImportError:  # pragma: no cover - scikit-learn comes with the figures extra
         raise ImportError(
             "load_digits_data needs scikit-learn: pip install scikit-learn "
-            '(or pip install "neuronboundary[figures]").'
+            '(or the figures extra: pip install -c constraints.txt ".[figures]" in a clone).'
         ) from None
     digits = load_digits()
     split = json.loads(SPLIT_FILE.read_text())

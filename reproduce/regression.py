@@ -320,6 +320,15 @@ def _load_tolerances(baselines: Path) -> dict[str, Any]:
     return {**DEFAULT_TOLERANCES, **tol}
 
 
+def _missing(name: str, baseline: Path, current: Path, hint: str) -> str | None:
+    """Why a baseline and its fresh file cannot be compared (one is missing), or None."""
+    if not baseline.is_file():
+        return f"{name}: baseline {baseline} is missing (run `nox -s regenerate`)."
+    if not current.is_file():
+        return f"{name}: {current} was not generated{hint}."
+    return None
+
+
 def check(
     figures: Path, baselines: Path, names: list[str], diff_dir: Path
 ) -> tuple[Report, dict[str, str], dict[str, str]]:
@@ -341,12 +350,9 @@ def check(
     for name in names:
         base_json = baselines / f"{name}.json"
         cur_json = figures / f"{name}.json"
-        if not base_json.is_file():
-            report.failures.append(
-                f"{name}: baseline {base_json} is missing (run `nox -s regenerate`)."
-            )
-        elif not cur_json.is_file():
-            report.failures.append(f"{name}: {cur_json} was not generated.")
+        missing = _missing(name, base_json, cur_json, "")
+        if missing:
+            report.failures.append(missing)
         else:
             baseline = json.loads(base_json.read_text())
             current = decode_arrays(json.loads(cur_json.read_text()))
@@ -356,12 +362,9 @@ def check(
             report.data_compared.append(str(cur_json))
         base_png = baselines / "png" / f"{name}.png"
         cur_png = figures / f"{name}.png"
-        if not base_png.is_file():
-            report.failures.append(
-                f"{name}: baseline {base_png} is missing (run `nox -s regenerate`)."
-            )
-        elif not cur_png.is_file():
-            report.failures.append(f"{name}: {cur_png} was not generated (is Chromium installed?).")
+        missing = _missing(name, base_png, cur_png, " (is Chromium installed?)")
+        if missing:
+            report.failures.append(missing)
         elif skip_png:
             report.png_skipped[name] = skip_png
         else:

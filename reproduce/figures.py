@@ -1,5 +1,6 @@
-"""Regenerate the article's figures: run the papermill-parameterized notebooks, then write every
-figure as JSON, HTML and PNG in one go (see :func:`run_figures` and ``neuronboundary figures``).
+"""Regenerate the article's figures: run the papermill-parameterized notebooks of the repository's
+``notebooks/`` folder, then write every figure as JSON, HTML and PNG in one go (see
+:func:`run_figures` and ``python -m reproduce figures``).
 
 Parameters are checked before anything runs: an unknown name (papermill itself only warns) or an
 invalid value fails naming the parameter. A notebook that raises stops the run, names the
@@ -160,20 +161,28 @@ RULES: dict[str, Callable[[str, Any], None]] = {
 
 
 # ---------------------------------------------------------------------------- notebooks
+#: The repository's notebooks folder, beside this package.
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
 def notebooks_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The folder holding the figure notebooks: ``path`` if given, else the copy installed with
-    the package, else the repository's ``notebooks/`` beside the package source."""
-    here = Path(__file__).resolve().parent
-    candidates = (
-        [Path(path)] if path is not None else [here / "_notebooks", here.parent / "notebooks"]
-    )
-    for c in candidates:
-        if (c / next(iter(FIGURES.values()))).is_file():
-            return c
-    raise FileNotFoundError(
-        f"figure notebooks not found in {', '.join(map(str, candidates))}; pass --notebooks DIR "
-        f"(the repository's notebooks/ folder)."
-    )
+    """The folder holding the figure notebooks: ``path`` if given, else :data:`NOTEBOOKS`.
+
+    Raises ``FileNotFoundError`` naming the folder when it lacks a figure notebook.
+
+    Examples
+    --------
+    >>> notebooks_dir().name
+    'notebooks'
+    """
+    folder = NOTEBOOKS if path is None else Path(path)
+    missing = [nb for nb in dict.fromkeys(FIGURES.values()) if not (folder / nb).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"figure notebooks {', '.join(missing)} not found in {folder}; pass --notebooks DIR "
+            f"(the repository's notebooks/ folder)."
+        )
+    return folder
 
 
 def declared_parameters(notebook: Path) -> dict[str, Any]:
@@ -234,7 +243,10 @@ class RunSummary:
     >>> s = RunSummary(Path("out"), notebook_seconds={"a.ipynb": 6.0, "b.ipynb": 5.0},
     ...                notebooks_wall_seconds=6.5, export_seconds=2.0, wall_seconds=9.0, jobs=2)
     >>> print(s.table().splitlines()[-1])
-    wall time 9.0 s: notebooks 6.5 s (2 notebooks, 2 at a time, 11.0 s summed over notebooks), export (HTML + PNG) 2.0 s
+    wall time 9.0 s: notebooks 6.5 s (2 notebooks, 2 at a time, 11.0 s summed over notebooks), export (JSON + HTML + PNG) 2.0 s
+    >>> s.png = False  # --no-png: no PNG was written, and the line says so
+    >>> print(s.table().splitlines()[-1].split("), ")[-1])
+    export (JSON + HTML, no PNG) 2.0 s
     """
 
     out_dir: Path
@@ -244,6 +256,7 @@ class RunSummary:
     export_seconds: float = 0.0
     wall_seconds: float = 0.0
     jobs: int = 1
+    png: bool = True  # whether the export wrote PNGs
 
     def table(self) -> str:
         """A plain-text summary, one line per figure, then the times."""
@@ -256,7 +269,8 @@ class RunSummary:
             f"wall time {self.wall_seconds:.1f} s: notebooks {self.notebooks_wall_seconds:.1f} s "
             f"({n} notebook{'s' if n != 1 else ''}, {self.jobs} at a time, "
             f"{sum(self.notebook_seconds.values()):.1f} s summed over notebooks), "
-            f"export (HTML + PNG) {self.export_seconds:.1f} s"
+            f"export ({'JSON + HTML + PNG' if self.png else 'JSON + HTML, no PNG'}) "
+            f"{self.export_seconds:.1f} s"
         )
         return "\n".join(lines)
 
@@ -422,7 +436,7 @@ def run_figures(
     nb_dir = notebooks_dir(notebooks)
     per_notebook = check_parameters(selected, dict(parameters or {}), nb_dir)
     workers = jobs or min(2, os.cpu_count() or 1)
-    summary = RunSummary(out_dir=out, jobs=min(workers, len(per_notebook)))
+    summary = RunSummary(out_dir=out, jobs=min(workers, len(per_notebook)), png=png)
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-run-", dir=out.parent) as tmp:
         stage = Path(tmp)
         t_notebooks = time.perf_counter()

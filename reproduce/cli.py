@@ -1,4 +1,6 @@
-"""Command line: ``neuronboundary figures [--out DIR] [--only NAME ...] [-p NAME VALUE ...]``."""
+"""Command line of the reproduction: ``python -m reproduce figures [--out DIR] [--only NAME ...]
+[-p NAME VALUE ...] [--no-png]`` and ``python -m reproduce regression [--update]``, run from the
+repository root."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import ast
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-from neuronboundary import __version__
 
 
 def _value(text: str) -> Any:
@@ -20,12 +20,12 @@ def _value(text: str) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from neuronboundary.figures import FIGURES
+    from reproduce.figures import FIGURES
 
     parser = argparse.ArgumentParser(
-        prog="neuronboundary", description="Exact multi-neuron analysis."
+        prog="python -m reproduce",
+        description="Reproduce the article's figures and check them against the baselines.",
     )
-    parser.add_argument("--version", action="version", version=f"neuronboundary {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser(
         "figures",
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="set a notebook parameter, e.g. -p seed 3 -p inputs '[0.3, 0.7]' (repeatable)",
     )
-    fig.add_argument("--notebooks", help="folder of the figure notebooks (default: the package's)")
+    fig.add_argument("--notebooks", help="folder of the figure notebooks (default: notebooks/)")
     fig.add_argument("--no-png", action="store_true", help="skip PNG export (no browser needed)")
     fig.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument(
         "--only", nargs="+", metavar="NAME", choices=list(FIGURES), help="figures to check"
     )
-    reg.add_argument("--notebooks", help="folder of the figure notebooks (default: the package's)")
+    reg.add_argument("--notebooks", help="folder of the figure notebooks (default: notebooks/)")
     reg.add_argument("--update", action="store_true", help="rewrite the baselines from this run")
     return parser
 
@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _regression(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from neuronboundary import regression
-    from neuronboundary.figures import FIGURES, run_figures
+    from reproduce import regression
+    from reproduce.figures import FIGURES, run_figures
 
     names = args.only or list(FIGURES)
     out = Path(args.out)
@@ -92,44 +92,40 @@ def _regression(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``neuronboundary`` command; returns the exit status."""
-    from neuronboundary.export import BrowserNotFoundError
-    from neuronboundary.figures import FigureRunError, ParameterError, run_figures
+def _figures(args: argparse.Namespace) -> int:
+    from reproduce.figures import ParameterError, run_figures
 
-    args = build_parser().parse_args(argv)
-    if args.command == "regression":
-        try:
-            return _regression(args)
-        except ParameterError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
     params: dict[str, Any] = {}
     for name, text in args.parameter:
         if name in params:
-            print(f"error: parameter {name} given twice", file=sys.stderr)
-            return 2
+            raise ParameterError(f"parameter {name} given twice")
         params[name] = _value(text)
+    summary = run_figures(
+        args.out,
+        args.only,
+        params,
+        notebooks=args.notebooks,
+        png=not args.no_png,
+        progress=not args.quiet,
+    )
+    print(summary.table())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m reproduce``; returns the exit status (2: a bad argument)."""
+    from neuronboundary.export import BrowserNotFoundError
+    from reproduce.figures import FigureRunError, ParameterError
+
+    args = build_parser().parse_args(argv)
     try:
-        summary = run_figures(
-            args.out,
-            args.only,
-            params,
-            notebooks=args.notebooks,
-            png=not args.no_png,
-            progress=not args.quiet,
-        )
+        return _regression(args) if args.command == "regression" else _figures(args)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (FigureRunError, FileNotFoundError, BrowserNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(summary.table())
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,9 +1,10 @@
 """Find Chrome/Chromium for the nox sessions that render PNGs or test the docs site, and install
 Debian's ``chromium`` when there is none and this is Debian/Ubuntu-like Linux run as root.
 
-Used by ``noxfile.py`` (``ensure_browser``); kept free of nox and of the package so the unit
-tests (``tests/test_browser_setup.py``) can drive it with a mocked environment. Nothing here
-downloads a browser by itself: the only install path is the system's package manager.
+Used by ``noxfile.py`` (``ensure_browser``), in nox's own interpreter: so it imports neither nox
+nor the library (which needs numpy and torch), and the unit tests
+(``tests/test_browser_setup.py``) drive it with a mocked machine. Nothing here downloads a
+browser by itself: the only install path is the system's package manager.
 """
 
 from __future__ import annotations

@@ -1,1 +1,0 @@
-"""Developer tooling used by noxfile.py (not part of the package)."""
