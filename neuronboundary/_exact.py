@@ -170,7 +170,7 @@ def affine_signs(weight: np.ndarray, bias: np.ndarray, x: np.ndarray) -> np.ndar
     Bound: a dot product of d terms plus a bias, ``gamma(d + 1)`` times the same sum of
     absolute values (any summation order, so any BLAS kernel).
 
-    >>> affine_signs(np.array([[1.0, 1.0]]), np.array([-0.3]), np.array([[0.1, 0.2]]))
+    >>> affine_signs(np.array([[1.0, 1.0]]), np.array([-0.75]), np.array([[0.25, 0.5]]))
     array([[0]], dtype=int8)
     """
     d = weight.shape[1]

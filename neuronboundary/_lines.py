@@ -368,9 +368,10 @@ def line_arrangement(
         n_faces = int(keep_face.sum())
         good_half = face >= 0
         nverts = np.bincount(face[good_half], minlength=n_faces)
-    ordered = np.flatnonzero(good_half)
-    ordered = ordered[np.lexsort((rank[ordered], face[ordered]))]
     offsets = np.concatenate([[0], np.cumsum(nverts)]).astype(np.int64)
+    members = np.flatnonzero(good_half)
+    ordered = np.empty(members.shape[0], dtype=np.int64)
+    ordered[offsets[face[members]] + rank[members]] = members  # each face from its start
     xy = V[src[ordered]]
     radius = V_rad[src[ordered]]
     tags = hline[ordered]
@@ -405,7 +406,7 @@ def line_arrangement(
     ra, rb = face[first], face[first + 1]
     ok = (ra >= 0) & (rb >= 0) & (ra != rb)
     lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
-    adj_order = np.lexsort((hi_r, lo_r))
+    adj_order = np.argsort(lo_r * (n_faces + 1) + hi_r)
     adjacency = np.column_stack([lo_r[adj_order], hi_r[adj_order]]).reshape(-1, 2)
     adjacency_line = hline[first[ok]][adj_order]
     h_adj = first[ok][adj_order]
@@ -473,37 +474,73 @@ def _next_pointers(
     lines_at: np.ndarray,
 ) -> np.ndarray:
     """The face-tracing permutation: ``nxt[h]`` leaves the end of h, the next edge of the face
-    on h's left (the outgoing half-edge just clockwise of h's twin)."""
+    on h's left (the outgoing half-edge just clockwise of h's twin).
+
+    At a vertex of two lines L1 < L2 the four directions ``+d1, -d1, +d2, -d2`` (``d = (b, -a)``)
+    go counter-clockwise as ``+d1, s d2, -d1, -s d2`` with ``s`` the sign of ``det(L1, L2)``
+    (exact); vertices of more lines are sorted exactly by angle.
+    """
     H = src.shape[0]
     twin = np.arange(H) ^ 1
-    # angular slot of every outgoing half-edge around its vertex, counter-clockwise
-    dx = hdir * lines[hline, 1]
-    dy = -hdir * lines[hline, 0]
-    upper = ((dy < 0) | ((dy == 0) & (dx < 0))).astype(np.int8)  # 0: angle in [0, pi)
-    with np.errstate(over="ignore", invalid="ignore"):
-        angle = np.arctan2(dy, dx)
-    angle = np.where(angle < 0, angle + 2 * np.pi, angle)
-    # sort by (vertex, angle): the float angle orders almost all; the exact test verifies
-    key = np.where(np.isfinite(angle), angle, 0.0)
+    nxt = np.empty(H, dtype=np.int64)
+    two_v = lines_at == 2
+    two_h = two_v[src]
+    # ---- vertices of two lines: four slots, closed form
+    lmin = np.full(n_vertices, np.iinfo(np.int64).max)
+    lmax = np.full(n_vertices, -1)
+    np.minimum.at(lmin, src, hline)
+    np.maximum.at(lmax, src, hline)
+    v2 = np.flatnonzero(two_v)
+    d = np.zeros(n_vertices, dtype=np.int8)
+    d[v2] = _exact.det2_signs(lines[lmin[v2], :2], lines[lmax[v2], :2])
+    on_min = hline == lmin[src]
+    forward = hdir > 0
+    slot = np.where(on_min, np.where(forward, 0, 2), np.where(forward == (d[src] > 0), 1, 3))
+    table = np.full((n_vertices, 4), -1, dtype=np.int64)
+    h2 = np.flatnonzero(two_h)
+    table[src[h2], slot[h2]] = h2
+    arrive = np.flatnonzero(two_h[twin])  # half-edges ending at a two-line vertex
+    t = twin[arrive]
+    v, sl = src[t], slot[t]
+    found = np.full(arrive.shape[0], -1, dtype=np.int64)
+    for k in (1, 2, 3):
+        cand = table[v, (sl - k) % 4]
+        take = (found < 0) & (cand >= 0)
+        found[take] = cand[take]
+    nxt[arrive] = found
+    # ---- vertices of three lines or more: sort their half-edges exactly by angle
+    many = np.flatnonzero(~two_h)
+    if many.size:
+        dx = hdir[many] * lines[hline[many], 1]
+        dy = -hdir[many] * lines[hline[many], 0]
+        upper = ((dy < 0) | ((dy == 0) & (dx < 0))).astype(np.int8)  # 0: angle in [0, pi)
+        with np.errstate(over="ignore", invalid="ignore"):
+            angle = np.arctan2(dy, dx)
+        angle = np.where(angle < 0, angle + 2 * np.pi, angle)
+        key = np.where(np.isfinite(angle), angle, 0.0)
+        sub_line, sub_dir = hline[many], hdir[many]
 
-    def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        out = np.sign(upper[i].astype(np.int16) - upper[j]).astype(np.int8)
-        same = out == 0
-        if same.any():
-            li, lj = lines[hline[i[same]]], lines[hline[j[same]]]
-            d = _exact.det2_signs(li[:, :2], lj[:, :2]) * hdir[i[same]] * hdir[j[same]]
-            out[same] = -d  # counter-clockwise from i to j: i first
-        return out
+        def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+            out = np.sign(upper[i].astype(np.int16) - upper[j]).astype(np.int8)
+            same = out == 0
+            if same.any():
+                li, lj = lines[sub_line[i[same]]], lines[sub_line[j[same]]]
+                det = _exact.det2_signs(li[:, :2], lj[:, :2]) * sub_dir[i[same]] * sub_dir[j[same]]
+                out[same] = -det  # counter-clockwise from i to j: i first
+            return out
 
-    by_vertex, _ = _exact.exact_argsort(upper * 8.0 + key, segment=src, compare=compare)
-    pos = np.empty(H, dtype=np.int64)
-    pos[by_vertex] = np.arange(H)
-    src_s = src[by_vertex]
-    start = np.searchsorted(src_s, src_s, side="left")
-    size = np.bincount(src, minlength=n_vertices)[src_s]
-    slots = np.arange(H)
-    prev_slot = np.where(slots == start, start + size - 1, slots - 1)
-    return by_vertex[prev_slot[pos[twin]]]
+        local, _ = _exact.exact_argsort(upper * 8.0 + key, segment=src[many], compare=compare)
+        by_vertex = many[local]
+        src_s = src[by_vertex]
+        start = np.searchsorted(src_s, src_s, side="left")
+        size = np.searchsorted(src_s, src_s, side="right") - start
+        slots = np.arange(by_vertex.shape[0])
+        prev_slot = np.where(slots == start, start + size - 1, slots - 1)
+        pos = np.full(H, -1, dtype=np.int64)
+        pos[by_vertex] = slots
+        ends_many = np.flatnonzero(~two_h[twin])
+        nxt[ends_many] = by_vertex[prev_slot[pos[twin[ends_many]]]]
+    return nxt
 
 
 def _outside(hline: np.ndarray, hdir: np.ndarray) -> np.ndarray:

@@ -237,7 +237,11 @@ class Arrangement2D:
         """The columns of :attr:`signs` that belong to ``layer``, int8 (R, m_layer)."""
         lay = self.network._check_layer_index(layer)
         off = self.network.neuron_offsets
-        return self.signs[:, off[lay] : off[lay + 1]]
+        lo, hi = int(off[lay]), int(off[lay + 1])
+        b0, b1 = lo // 8, (hi + 7) // 8  # unpack only the bytes that hold the layer
+        pos = np.unpackbits(self.positive_bits[:, b0:b1], axis=1)[:, lo - 8 * b0 : hi - 8 * b0]
+        neg = np.unpackbits(self.negative_bits[:, b0:b1], axis=1)[:, lo - 8 * b0 : hi - 8 * b0]
+        return (pos.astype(np.int8) - neg.astype(np.int8)).astype(np.int8)
 
     def _sign_entries(self, regions: np.ndarray, cols: np.ndarray) -> np.ndarray:
         byte, bit = cols // 8, 7 - cols % 8
@@ -410,7 +414,9 @@ class Arrangement2D:
         One output: where its sign changes. Several: where the predicted class (the argmax,
         ties to the lower index) changes, from :meth:`decision_regions`.
         """
-        if self.network.out_dim == 1:
+        net = self.network
+        plain = not net._skips_into(net.n_layers) and (net.negative_slopes[-1] == 1.0).all()
+        if net.out_dim == 1 and plain:  # the output is the last layer's pre-activation
             return self.zero_set(-1, 0)
         return self.decision_regions().boundary()
 

@@ -26,8 +26,8 @@ from neuronboundary._validate import (
     read_domain_interval,
     thresholds_vector,
 )
-from neuronboundary.network import NeuronLayer, check_layer
-from neuronboundary.partition import DENSE_LIMIT, Partition1D, layer_partition
+from neuronboundary.network import Network, NeuronLayer, as_network, check_layer
+from neuronboundary.partition import DENSE_LIMIT, Partition1D, layer_partition, partition_1d
 
 __all__ = [
     "GroupPartition1D",
@@ -73,6 +73,8 @@ class GroupPartition1D:
     member_rows: np.ndarray | None = None
     breakpoint_pairs: np.ndarray | None = None
     layer: NeuronLayer | None = None
+    source: Partition1D | None = None
+    range_of: np.ndarray | None = None
 
     @property
     def n_ranges(self) -> int:
@@ -148,6 +150,8 @@ class GroupPartition1D:
         a point on a breakpoint belongs to the sub-range on its right; decided exactly)."""
         if self.partition is not None:
             return self.partition.locate(x)
+        if self.source is not None:
+            return self.range_of[self.source.locate(x)]
         points = as_float_array(x, "x")
         check_finite(points, "x")
         lo, hi = float(self.breakpoints[0]), float(self.breakpoints[-1])
@@ -185,20 +189,23 @@ def _thresholds(thresholds: Any, m: int) -> np.ndarray:
 
 
 def group_partition_1d(
-    layer: NeuronLayer, interval: Any, group: Any = 0.0, *, domain: Any = None
+    network: Network, interval: Any, group: Any = 0.0, *, layer: int = 0, domain: Any = None
 ) -> GroupPartition1D:
-    """Exact sub-ranges of ``interval`` on which a group of neurons is constant.
+    """Exact sub-ranges of ``interval`` on which a group of one layer's neurons is constant.
 
     Parameters
     ----------
-    layer : NeuronLayer with in_dim == 1
-        For a wide layer, view it along a direction first with
+    network : Network or NeuronLayer with in_dim == 1
+        For a wide input, view it along a direction first with
         :func:`~neuronboundary.slice_1d`.
     interval : (lo, hi)
     group : GroupRule, scalar or array-like (m,)
         A rule: :func:`positive` (G1), :func:`above` (the article's G2: positive and at or
         above a per-neuron threshold such as ``quantile_thresholds(acts, 0.75)``) or
         :func:`top_k`; or plain thresholds t, for the group ``{n : y_n(x) > t_n}`` (0: G1).
+    layer : int
+        Which layer's neurons form the groups (their pre-activations ``y``); default 0, the
+        only layer of a NeuronLayer.
     domain : optional valid-input range, as in :func:`~neuronboundary.partition_1d`
 
     Returns
@@ -213,8 +220,10 @@ def group_partition_1d(
     would round ``b - t``); the crossings ``(t_n - b_n) / w_n`` are ordered and located as in
     :func:`~neuronboundary.partition_1d`. For top-k the candidate breakpoints are the pairwise
     crossings of the guidelines, ordered exactly, and each sub-range's top k is ranked exactly
-    (ties between identical neurons go to the lower index). A custom :func:`rule` has no exact
-    form: evaluate it at inputs with ``rule.groups(layer, x)``.
+    (ties between identical neurons go to the lower index). For a deeper layer the network is
+    extended by one exact layer (``y - t``, or the differences ``y_i - y_j`` for top-k: O(m^2)
+    neurons) and partitioned by the same engine. A custom :func:`rule` has no exact form:
+    evaluate it at inputs with ``rule.groups(layer, x)``.
 
     Examples
     --------
@@ -232,17 +241,30 @@ def group_partition_1d(
     >>> gp.breakpoints.tolist(), gp.groups
     ([-1.0, 0.5, 1.0, 2.0], [(1,), (0,), (2,)])
     """
-    check_layer(layer, "group_partition_1d", in_dim=1)
+    net = as_network(network, "group_partition_1d", in_dim=1)
+    lay = net._check_layer_index(layer)
     lo, hi = read_domain_interval(interval, domain)
+    m = net.layer_sizes[lay]
+    named = {"positive": "positive()", "above": "above(thresholds)", "top_k": "top_k(k)"}
+    if isinstance(group, str) and group.strip().lower().replace("-", "_") in named:
+        fix = named[group.strip().lower().replace("-", "_")]
+        raise TypeError(
+            f"group must be a GroupRule or thresholds; got the text {group!r}: pass the rule "
+            f"itself, nb.{fix}."
+        )
     if isinstance(group, GroupRule):
         if group.k is not None:
-            return _top_k_partition(layer, lo, hi, group.k, group.name)
+            if group.k > m:
+                raise ValueError(f"k={group.k} is larger than the number of neurons {m}.")
+            if lay == 0:
+                return _top_k_partition(net.layers[0], lo, hi, group.k, group.name)
+            return _deep_groups(net, lay, lo, hi, None, group.k, group.name)
         if group.thresholds is None:
             raise TypeError(
                 f"group rule {group.name!r} has no exact sub-ranges; evaluate it at inputs "
                 f"with rule.groups(layer, x), or use positive(), above(q) or top_k(k)."
             )
-        t, name = _thresholds(group.thresholds, layer.n_neurons), group.name
+        t, name = _thresholds(group.thresholds, m), group.name
     elif callable(group):
         raise TypeError(
             f"group must be a GroupRule (positive(), above(q), top_k(k)) or thresholds; got "
@@ -250,10 +272,56 @@ def group_partition_1d(
             f"rule(fn) and evaluate it at inputs."
         )
     else:
-        t, name = _thresholds(group, layer.n_neurons), "threshold"
-    part = layer_partition(layer, lo, hi, t)
+        t, name = _thresholds(group, m), "threshold"
+    if lay > 0:
+        return _deep_groups(net, lay, lo, hi, t, None, name)
+    layer0 = net.layers[0]
+    part = layer_partition(layer0, lo, hi, t)
     return GroupPartition1D(
-        breakpoints=part.breakpoints, thresholds=t, partition=part, rule=name, layer=layer
+        breakpoints=part.breakpoints, thresholds=t, partition=part, rule=name, layer=layer0
+    )
+
+
+def _deep_groups(
+    net: Network, lay: int, lo: float, hi: float, t: np.ndarray | None, k: int | None, name: str
+) -> GroupPartition1D:
+    """Groups of a deeper layer: the network up to that layer, extended by one exact layer
+    whose signs are the memberships (``y - t``, or ``y_i - y_j`` for top-k), partitioned by the
+    engine; sub-intervals with the same group are merged."""
+    m = net.layer_sizes[lay]
+    if k is None:
+        extra = NeuronLayer(np.eye(m), -t)
+    else:
+        i, j = np.triu_indices(m, k=1)
+        rows = np.zeros((i.shape[0], m))
+        rows[np.arange(i.shape[0]), i] = 1.0
+        rows[np.arange(i.shape[0]), j] = -1.0
+        extra = NeuronLayer(rows, np.zeros(i.shape[0]))
+    slopes = [*net.negative_slopes[:lay], np.ones(m), np.ones(extra.n_neurons)]
+    skips = [tuple(sk) for sk in net.skips if sk.target <= lay]
+    ext = Network([*net.layers[: lay + 1], extra], slopes, skips)
+    part = partition_1d(ext, (lo, hi))
+    signs = part.layer_signs(-1)
+    if k is None:
+        member = signs > 0
+    else:  # neuron n is in the top k when fewer than k others rank above it
+        beats = np.zeros((signs.shape[0], m, m), dtype=bool)  # beats[r, a, b]: a ranks above b
+        beats[:, i, j] = signs >= 0  # ties go to the lower index
+        beats[:, j, i] = signs < 0
+        member = beats.sum(axis=1) < k
+    change = np.concatenate([[True], np.any(member[1:] != member[:-1], axis=1)])
+    range_of = np.cumsum(change) - 1
+    starts = np.flatnonzero(change)
+    bps = np.concatenate([part.breakpoints[starts], part.breakpoints[-1:]])
+    return GroupPartition1D(
+        breakpoints=bps,
+        thresholds=t,
+        partition=None,
+        rule=name,
+        member_rows=member[starts],
+        layer=None,
+        source=part,
+        range_of=range_of,
     )
 
 
@@ -508,7 +576,7 @@ def rule(fn: Callable[[np.ndarray], np.ndarray], name: str = "custom") -> GroupR
 
 
 def group_ranges(
-    layer: NeuronLayer, interval: Any, group_rule: GroupRule
+    network: Network, interval: Any, group_rule: GroupRule, *, layer: int = 0
 ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Exact sub-ranges of a 1-D input that share a group, for threshold and top-k rules.
 
@@ -528,5 +596,5 @@ def group_ranges(
             f"rule(fn)); got {type(group_rule).__name__}"
             + (f": {fix}, or use a named rule for exact sub-ranges." if fix else ".")
         )
-    gp = group_partition_1d(layer, interval, group_rule)
+    gp = group_partition_1d(network, interval, group_rule, layer=layer)
     return gp.breakpoints, gp.groups

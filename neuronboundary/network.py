@@ -431,8 +431,9 @@ class Network:
             if mat.shape != (dims[dst], dims[src]) or off.shape != (dims[dst],):
                 raise ValueError(
                     f"skips[{i}] adds an input of size {dims[src]} (layer {src}) to one of size "
-                    f"{dims[dst]} (layer {dst}): pass a matrix of shape ({dims[dst]}, "
-                    f"{dims[src]}) and an offset of shape ({dims[dst]},) for a projection."
+                    f"{dims[dst]} (layer {dst}); a residual connection needs equal sizes, or a "
+                    f"projection: pass (source, target, matrix of shape ({dims[dst]}, "
+                    f"{dims[src]}), offset of shape ({dims[dst]},))."
                 )
             mat = np.array(mat, dtype=np.float64)
             off = np.array(off, dtype=np.float64)
