@@ -7,6 +7,7 @@ several-GB CUDA build that a bare ``torch`` request would pull.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -99,8 +100,16 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks in benchmarks/ and print their tables (not timed tests)."""
+    """Run the benchmarks in benchmarks/ and print their tables (not timed tests), ours side by
+    side with the peers' methods. Relucent 1.0.0 (AGPL; its gurobipy wheel carries Gurobi's
+    size-limited licence) is installed only with NEURONBOUNDARY_BENCH_RELUCENT=1 (dependency
+    group bench-relucent) and removed otherwise; without it bench_relucent.py prints
+    "Relucent not installed". Arguments: the scripts to run (default: all)."""
     install(session, "notebooks")
+    if os.environ.get("NEURONBOUNDARY_BENCH_RELUCENT") == "1":
+        install(session, "bench-relucent", package=False)
+    else:
+        session.run("python", "-m", "pip", "uninstall", "-q", "-y", "relucent", "gurobipy")
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)

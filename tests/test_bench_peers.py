@@ -140,3 +140,14 @@ def test_torch_model_computes_the_network():
         out = _peer_models.torch_model(net)(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(out, net(x), rtol=1e-12, atol=1e-12)
 
+
+def test_relucent_finds_the_hidden_cells_of_arrangement_2d():
+    _relucent = importlib.import_module("_relucent")
+    if not _relucent.available():
+        pytest.skip(_relucent.NOT_INSTALLED)
+    net = Network.random([2, 5, 5, 1], seed=0)
+    signs = arrangement_2d(net, BOX).signs[:, : net.neuron_offsets[-2]]
+    ours = {r.tobytes() for r in np.unique(signs, axis=0)}
+    search = _relucent.cells_in_box(net, 1.0)
+    assert search.complete
+    assert {r.tobytes() for r in search.patterns} == ours
