@@ -20,7 +20,6 @@ depth first in chunks, so memory stays bounded by the chunk.
 from __future__ import annotations
 
 from fractions import Fraction
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -152,7 +151,7 @@ def cut_layer(
     coordinates), each entry within ``B`` (3, m) of the exact one; ``regions`` (P,) the table's region id of each polygon (for the
     exact recipe). Returns the pieces, their root polygons and their signs (n_pieces, m).
     """
-    P, _, m = Z.shape
+    P, _, _m = Z.shape
     col0 = int(table.network.neuron_offsets[layer])
     centre, half = _centres(polys)
     a, b, c = Z[:, 0, :], Z[:, 1, :], Z[:, 2, :]
@@ -231,7 +230,6 @@ def _cut_sequentially(
     first_cut = np.searchsorted(cp, np.arange(polys.n))
     n_cuts = np.bincount(cp, minlength=polys.n)
     by_cuts = np.argsort(-n_cuts, kind="stable")
-    n_sorted = n_cuts[by_cuts]
     work = polys.take(by_cuts)
     wroot = by_cuts.copy()
     sides = np.zeros((polys.n, int(n_cuts.max())), dtype=np.int8)
@@ -239,15 +237,13 @@ def _cut_sequentially(
 
     def retire(n_active: int) -> None:
         nonlocal work, wroot, sides
-        keep = int(np.searchsorted(-n_cuts[wroot], -n_active, side="left"))
-        keep = int(np.count_nonzero(n_cuts[wroot] > n_active - 1)) if n_active else 0
+        keep = int(np.count_nonzero(n_cuts[wroot] >= n_active))
         if keep < work.n:
             rest = np.arange(keep, work.n)
             done.append((work.take(rest), wroot[rest], sides[rest]))
             head = np.arange(keep)
             work, wroot, sides = work.take(head), wroot[head], sides[head]
 
-    del n_sorted
     retire(1)
     k = 0
     while work.n:
@@ -257,8 +253,12 @@ def _cut_sequentially(
         rep = np.repeat(np.arange(work.n), cnt)
         lid_rep = lid[rep]
         s = vertex_signs(
-            table, work, np.arange(work.xy.shape[0]), table.rows[lid_rep], table.errs[lid_rep],
-            lambda v: table.exact(lid_rep[v]),
+            table,
+            work,
+            np.arange(work.xy.shape[0]),
+            table.rows[lid_rep],
+            table.errs[lid_rep],
+            lambda v, ids=lid_rep: table.exact(ids[v]),
         )
         has_pos = np.bincount(rep, s > 0, work.n) > 0
         has_neg = np.bincount(rep, s < 0, work.n) > 0
@@ -318,7 +318,7 @@ def _split(
         l2 = lid[owner[ci]]
         pts, rad = _exact.cramer(table.rows[l1], table.rows[l2], table.errs[l1], table.errs[l2])
         for k in np.flatnonzero(~np.isfinite(rad)).tolist():
-            x, y = _exact.exact_crossing_ints(table.exact(l1[k]), table.exact(l2[k]))
+            x, y = _exact.exact_crossing(table.exact(l1[k]), table.exact(l2[k]))
             pts[k] = [float(x), float(y)]
             rad[k] = 2 * U * float(np.abs(pts[k]).max()) + _exact.UNDERFLOW
         new_xy[ci], new_rad[ci] = pts, rad
@@ -435,9 +435,7 @@ def descend(
         same = root.shape[0] == Z.shape[0] and (root == np.arange(root.shape[0])).all()
         sources = network.skip_sources
         sub = {
-            key: v if same else (v[0][root], *v[1:])
-            for key, v in state.items()
-            if key in sources
+            key: v if same else (v[0][root], *v[1:]) for key, v in state.items() if key in sources
         }
         h = network._next_input(layer, (Z if same else Z[root], B, M), sub, ops, res.signs)
         sub[layer + 1] = h
@@ -466,9 +464,13 @@ def interior_points(
     rel_next = rel[polys.next_index()]
     cross = rel[:, 0] * rel_next[:, 1] - rel_next[:, 0] * rel[:, 1]
     areas = np.bincount(owner, cross, minlength=n) / 2.0
-    pts = xy[polys.off[:-1]] + np.column_stack(
-        [np.bincount(owner, rel[:, 0], minlength=n), np.bincount(owner, rel[:, 1], minlength=n)]
-    ) / cnt[:, None]
+    pts = (
+        xy[polys.off[:-1]]
+        + np.column_stack(
+            [np.bincount(owner, rel[:, 0], minlength=n), np.bincount(owner, rel[:, 1], minlength=n)]
+        )
+        / cnt[:, None]
+    )
     s = point_signs(table, polys.tag, pts[owner])
     bad = np.bincount(owner, s != inside, minlength=n) > 0
     extent = np.maximum(
@@ -499,9 +501,7 @@ def point_signs(table: LineTable, lines: np.ndarray, pts: np.ndarray) -> np.ndar
         bound = inflate(bound, 6) + _exact.UNDERFLOW
 
     def exact(i: int) -> int:
-        ra, rb, rc = table.exact(lines[i])
-        fx, fy = Fraction(float(x[i])), Fraction(float(y[i]))
-        return _exact.exact_sign(ra * fx + rb * fy + rc)
+        return _exact.sign_at(table.exact(lines[i]), _exact.exact_point(pts[i]))
 
     return _exact.decide(value, bound, exact)
 
@@ -509,19 +509,7 @@ def point_signs(table: LineTable, lines: np.ndarray, pts: np.ndarray) -> np.ndar
 def exact_polygon(table: LineTable, ring: np.ndarray) -> tuple[tuple[Fraction, Fraction], Fraction]:
     """The exact vertex mean (strictly inside) and exact area of a convex polygon given by the
     lines of its edges, counter-clockwise (relative coordinates)."""
-    k = len(ring)
-    rows = [table.exact(t) for t in ring]
-    verts = [_exact.exact_crossing_ints(rows[(i - 1) % k], rows[i]) for i in range(k)]
-    mean = (sum(v[0] for v in verts) / k, sum(v[1] for v in verts) / k)
-    area = (
-        sum(
-            (verts[i][0] - mean[0]) * (verts[(i + 1) % k][1] - mean[1])
-            - (verts[(i + 1) % k][0] - mean[0]) * (verts[i][1] - mean[1])
-            for i in range(k)
-        )
-        / 2
-    )
-    return mean, area
+    return _exact.polygon_mean_area([table.exact(t) for t in ring])
 
 
 # ====================================================================== 1-D: intervals
@@ -575,11 +563,6 @@ def roots(rows: np.ndarray, errs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, rad
 
 
-def exact_root(row: Sequence[int]) -> Fraction:
-    """The root ``-c / a`` of an integer row."""
-    return Fraction(-row[1], row[0])
-
-
 def cut_layer_1d(
     table: LineTable,
     ivs: Intervals,
@@ -591,7 +574,7 @@ def cut_layer_1d(
     """Cut intervals by the roots of one layer's neurons, exactly (``Z`` (P, 2, m) holds each
     neuron's row ``(a, c)`` on each interval, within ``B`` (2, m)). Sub-intervals come in
     order along the line."""
-    P, _, m = Z.shape
+    P, _, _m = Z.shape
     col0 = int(table.network.neuron_offsets[layer])
     lo, hi = ivs.t[:, 0], ivs.t[:, 1]
     centre = lo + (hi - lo) / 2
@@ -600,7 +583,9 @@ def cut_layer_1d(
     ea, ec = B
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         v = a * centre[:, None] + c
-        err = gamma(2) * (np.abs(a * centre[:, None]) + np.abs(c)) + ea * np.abs(centre)[:, None] + ec
+        err = (
+            gamma(2) * (np.abs(a * centre[:, None]) + np.abs(c)) + ea * np.abs(centre)[:, None] + ec
+        )
         certain = np.abs(v) > inflate(err + (np.abs(a) + ea) * half[:, None], 6) + _exact.UNDERFLOW
     signs = np.where(certain, np.sign(v), 0).astype(np.int8)
     _exact.STATS["filtered"] += int(certain.sum())
@@ -629,8 +614,8 @@ def cut_layer_1d(
         out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
         unsure = np.flatnonzero(out == 2)
         for e in unsure.tolist():  # rare: roots closer than their error bounds
-            ri, rj = exact_root(table.exact(ids[i[e]])), exact_root(table.exact(ids[j[e]]))
-            out[e] = _exact.exact_sign(ri - rj)
+            ri, rj = _exact.root_of(table.exact(ids[i[e]])), _exact.root_of(table.exact(ids[j[e]]))
+            out[e] = _exact.compare(ri, rj)
             _exact.STATS["exact"] += 1
         return out
 

@@ -220,7 +220,9 @@ def det2_signs(
     """
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         value = p[..., 0] * q[..., 1] - p[..., 1] * q[..., 0]
-        bound = _bound(_perm2(p, q), None if ep is None else _perm2(np.abs(p) + ep, np.abs(q) + eq), 3)
+        bound = _bound(
+            _perm2(p, q), None if ep is None else _perm2(np.abs(p) + ep, np.abs(q) + eq), 3
+        )
     if exact_rows is None:
 
         def exact(i: int) -> int:
@@ -311,12 +313,22 @@ def exact_argsort(
         # a stable re-sort with the comparator
         order = np.argsort(key) if compare is None else np.argsort(key, kind="stable")
         seg_sorted = None
+    elif compare is not None and n:
+        # one float key, segment * scale + key (a quicksort: several times faster than a
+        # lexsort); where it rounds two keys of a segment out of order, the exact check of
+        # consecutive pairs below re-sorts that segment
+        finite = np.where(np.isfinite(key), key, 0.0)
+        scale = 4.0 * float(np.abs(finite).max()) + 1.0
+        order = np.argsort(segment * scale + finite)
+        seg_sorted = segment[order]
     else:
         order = np.lexsort((key, segment))
         seg_sorted = segment[order]
     if n < 2:
         return order, np.zeros(0, dtype=bool)
-    same_seg = np.ones(n - 1, dtype=bool) if seg_sorted is None else seg_sorted[1:] == seg_sorted[:-1]
+    same_seg = (
+        np.ones(n - 1, dtype=bool) if seg_sorted is None else seg_sorted[1:] == seg_sorted[:-1]
+    )
     if compare is not None:
         return _verify_order(order, same_seg, seg_sorted, compare)
     ks = key[order]
@@ -346,6 +358,39 @@ def exact_argsort(
     return order, tied
 
 
+def distinct_sorted(
+    key: np.ndarray, err: np.ndarray | None, exact_key: Callable[[int], Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Exact values known through floats, sorted, with equal ones grouped (roots along a line).
+
+    ``key`` holds the correctly rounded values (``err`` None) or values within ``err``; returns
+    ``(order, starts, values, errors)``: the elements in exact order, where each group of equal
+    values starts, and one float per group with its error bound (None: all correctly rounded).
+    A float whose order against a neighbour the bounds cannot certify (or that overflowed) is
+    replaced by its correctly rounded exact value, so the floats are sorted too.
+    """
+    order, tied = exact_argsort(key, err=err, exact_key=exact_key)
+    n = order.shape[0]
+    ks = key[order]
+    es = None if err is None else err[order].copy()
+    ks = ks.copy()
+    with np.errstate(invalid="ignore"):
+        if es is not None and n:
+            close = ~((ks[:-1] + es[:-1]) < (ks[1:] - es[1:]))
+            fix = np.zeros(n, dtype=bool)
+            fix[:-1] |= close
+            fix[1:] |= close
+            fix |= ~np.isfinite(ks) | ~np.isfinite(es)
+        else:
+            fix = ~np.isfinite(ks)
+    for q in np.flatnonzero(fix).tolist():
+        ks[q] = to_float(exact_key(int(order[q])))
+        if es is not None:
+            es[q] = 0.0
+    starts = np.flatnonzero(np.concatenate([[True], ~tied])) if n else np.zeros(0, np.int64)
+    return order, starts, ks[starts], None if es is None else es[starts]
+
+
 def _verify_order(
     order: np.ndarray,
     same_seg: np.ndarray,
@@ -370,12 +415,139 @@ def _verify_order(
     return order, tied
 
 
-# ============================================================== small exact helpers
+# ============================================================== exact values
+def exact_value(x: Any) -> Fraction:
+    """A float, int or rational as an exact rational."""
+    return x if isinstance(x, Fraction) else Fraction(x if isinstance(x, int) else float(x))
+
+
+def exact_point(hi: Any, lo: Any = None) -> list[Fraction]:
+    """A point given as floats (or the exact sum ``hi + lo`` of two float vectors) exactly."""
+    pts = [exact_value(v) for v in np.atleast_1d(hi).tolist()]
+    if lo is not None:
+        pts = [p + exact_value(v) for p, v in zip(pts, np.atleast_1d(lo).tolist(), strict=True)]
+    return pts
+
+
+def compare(x: Any, y: Any) -> int:
+    """sign(x - y) of two exact values (floats, ints or rationals)."""
+    return exact_sign(exact_value(x) - exact_value(y))
+
+
 def exact_crossing(l1: Any, l2: Any) -> tuple[Fraction, Fraction]:
-    """Where the non-parallel lines ``a x + b y + c = 0`` (rows (3,)) cross, exactly (Cramer)."""
-    (a1, b1, c1), (a2, b2, c2) = (map(_frac, l1), map(_frac, l2))
+    """Where the non-parallel lines ``a x + b y + c = 0`` (rows of floats, ints or rationals)
+    cross, exactly (Cramer)."""
+    (a1, b1, c1), (a2, b2, c2) = ([exact_value(v) for v in r] for r in (l1, l2))
     det = a1 * b2 - a2 * b1
     return (b1 * c2 - b2 * c1) / det, (c1 * a2 - c2 * a1) / det
+
+
+exact_crossing_ints = exact_crossing
+
+
+def midpoint(a: Any, b: Any) -> Fraction:
+    """``(a + b) / 2`` exactly."""
+    return (exact_value(a) + exact_value(b)) / 2
+
+
+def root_of(row: Sequence[Any]) -> Fraction:
+    """The root ``-c / a`` of a 1-D row ``(a, c)``, exactly."""
+    return -exact_value(row[1]) / exact_value(row[0])
+
+
+def threshold_root(w: float, b: float, t: float = 0.0) -> Fraction:
+    """Where ``w x + b = t``: ``(t - b) / w``, exactly."""
+    return (exact_value(t) - exact_value(b)) / exact_value(w)
+
+
+def pair_crossing(wi: float, bi: float, wj: float, bj: float) -> Fraction:
+    """Where guidelines ``wi x + bi`` and ``wj x + bj`` cross, ``(bj - bi) / (wi - wj)``."""
+    return (exact_value(bj) - exact_value(bi)) / (exact_value(wi) - exact_value(wj))
+
+
+def sign_at(row: Sequence[Any], point: Sequence[Any]) -> int:
+    """Exact sign of the affine row ``(a_1, ..., a_d, c)`` at a point (exact coordinates)."""
+    return exact_sign(
+        sum(
+            (exact_value(a) * exact_value(x) for a, x in zip(row[:-1], point, strict=True)),
+            Fraction(0),
+        )
+        + exact_value(row[-1])
+    )
+
+
+def shifted(origin: Sequence[Any], point: Sequence[Any]) -> list[Fraction]:
+    """``origin + point`` exactly (a point given relative to an origin)."""
+    return [exact_value(o) + exact_value(p) for o, p in zip(origin, point, strict=True)]
+
+
+def affine_signs_at(weight: np.ndarray, bias: np.ndarray, point: Sequence[Any]) -> np.ndarray:
+    """Exact ``sign(weight @ point + bias)`` at one exact point, int8 (m,)."""
+    pt = [exact_value(v) for v in point]
+    return np.array(
+        [exact_sign(exact_affine(w, b, pt)) for w, b in zip(weight, bias, strict=True)],
+        dtype=np.int8,
+    )
+
+
+def ranking_at(weight: np.ndarray, bias: np.ndarray, point: Sequence[Any]) -> list[int]:
+    """Neurons by decreasing exact value of ``w . x + b`` at an exact point, ties to the lower
+    index."""
+    pt = [exact_value(v) for v in point]
+    values = [exact_affine(w, b, pt) for w, b in zip(weight, bias, strict=True)]
+    return sorted(range(len(values)), key=lambda n: (-values[n], n))
+
+
+def proportional(p: Any, q: Any) -> bool:
+    """Whether two rows of floats are exactly proportional (the same hyperplane)."""
+    a = [exact_value(v) for v in p]
+    b = [exact_value(v) for v in q]
+    return all(a[i] * b[j] == a[j] * b[i] for i in range(len(a)) for j in range(i + 1, len(a)))
+
+
+def translate_row(row: Sequence[float], origin: Sequence[float]) -> list[int]:
+    """An affine row of floats ``(w, c)`` seen from ``origin``: ``(w, c + w . origin)`` exactly,
+    as integers (a positive scale dropped)."""
+    fr = [exact_value(v) for v in row]
+    const = fr[-1] + sum(
+        (w * exact_value(o) for w, o in zip(fr[:-1], origin, strict=True)), Fraction(0)
+    )
+    return scale_to_ints([*fr[:-1], const])
+
+
+def scale_to_ints(values: Sequence[Fraction]) -> list[int]:
+    """Rationals times their common denominator: integers with the same ratios."""
+    den = 1
+    for v in values:
+        den = den * v.denominator // math.gcd(den, v.denominator)
+    return [int(v * den) for v in values]
+
+
+def round_row(row: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """An exact integer row as floats scaled by a power of two (largest entry near 1), each
+    correctly rounded, with a bound on their error."""
+    top = max(abs(v) for v in row)
+    shift = top.bit_length() if top else 0
+    vals = np.array([float(Fraction(v, 1 << shift)) for v in row])
+    return vals, 2 * U * np.abs(vals) + UNDERFLOW
+
+
+def polygon_mean_area(rows: Sequence[Sequence[Any]]) -> tuple[tuple[Fraction, Fraction], Fraction]:
+    """A convex polygon given by the lines of its edges in counter-clockwise order (vertex i
+    where the lines of edges i - 1 and i cross): the mean of its exact vertices (strictly
+    inside) and its exact area."""
+    k = len(rows)
+    verts = [exact_crossing(rows[(i - 1) % k], rows[i]) for i in range(k)]
+    mean = (sum(v[0] for v in verts) / k, sum(v[1] for v in verts) / k)
+    area = (
+        sum(
+            (verts[i][0] - mean[0]) * (verts[(i + 1) % k][1] - mean[1])
+            - (verts[(i + 1) % k][0] - mean[0]) * (verts[i][1] - mean[1])
+            for i in range(k)
+        )
+        / 2
+    )
+    return mean, area
 
 
 def to_float(value: Fraction | int, exp: int = 0) -> float:
@@ -385,6 +557,56 @@ def to_float(value: Fraction | int, exp: int = 0) -> float:
         return float(exact)
     except OverflowError:
         return math.copysign(math.inf, exact)
+
+
+# ============================================================== exact forward pass
+class ExactMaps:
+    """Exact arithmetic of a network's forward pass (run by ``Network._run``): a state is
+    ``(H, exp)``, an object array of Python ints of shape ``(k, m)`` (row ``-1`` the constant
+    term; a point is the case k = 1) and one binary exponent, the map being ``H * 2**exp``
+    exactly. Activations by value use the exact sign of each entry of the constant row."""
+
+    def __init__(self, network: Any) -> None:
+        self.net = network
+        self._cache: dict[Any, tuple[np.ndarray, int]] = {}
+
+    def _ints(self, key: Any, values: Any) -> tuple[np.ndarray, int]:
+        if key not in self._cache:
+            self._cache[key] = int_matrix(values)
+        return self._cache[key]
+
+    def affine(self, lay: int, state: tuple) -> tuple:
+        layer = self.net.layers[lay]
+        H, eh = state
+        W, ew = self._ints(("w", lay), layer.weight)
+        b, eb = self._ints(("b", lay), layer.bias)
+        Z = H.dot(W.T)
+        Z, b, exp = align((Z, eh + ew), (b, eb))
+        Z = Z.copy()
+        Z[-1, :] = Z[-1, :] + b
+        return Z, exp
+
+    def activate(self, lay: int, state: tuple, signs: np.ndarray | None = None) -> tuple:
+        a = self.net.negative_slopes[lay]
+        Z, ez = state
+        if signs is None:
+            if (a == 1.0).all():
+                return Z, ez
+            signs = np.array([exact_sign(v) for v in Z[-1, :].tolist()])
+        D, ed = int_matrix(np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)))
+        return Z * D[None, :], ez + ed
+
+    def add(self, state: tuple, source: tuple, skip: Any) -> tuple:
+        H, eh = state
+        S, es = source
+        P, ep = self._ints(("P", skip.source, skip.target), skip.matrix)
+        q, eq = self._ints(("q", skip.source, skip.target), skip.offset)
+        add = S.dot(P.T)
+        add, q, ea = align((add, es + ep), (q, eq))
+        add = add.copy()
+        add[-1, :] = add[-1, :] + q
+        H, add, exp = align((H, eh), (add, ea))
+        return H + add, exp
 
 
 # ============================================================== constructions with error bounds
@@ -482,11 +704,3 @@ def cramer(
     bad = ~(gap > 0) | ~np.isfinite(radius) | ~np.isfinite(x) | ~np.isfinite(y)
     radius[bad] = np.inf
     return np.column_stack([x, y]), radius
-
-
-def exact_crossing_ints(p: Sequence[int], q: Sequence[int]) -> tuple[Fraction, Fraction]:
-    """Where integer lines ``p``, ``q`` (a, b, c) cross, as rationals (Cramer)."""
-    a1, b1, c1 = p
-    a2, b2, c2 = q
-    det = a1 * b2 - a2 * b1
-    return Fraction(b1 * c2 - b2 * c1, det), Fraction(c1 * a2 - c2 * a1, det)

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -52,32 +50,47 @@ _SIDES = (Y_LO, X_HI, Y_HI, X_LO)
 class LineArrangement:
     """Faces of the arrangement of geometric lines in a box (see the module docstring).
 
-    Coordinates (``xy``, ``points``, ``rel``) are relative to ``origin``. ``tags[i]`` is the
-    line carrying the polygon edge from vertex i to vertex i + 1 of its face; vertex i is where
-    the lines of edges i - 1 and i cross.
+    Faces are cycles of half-edges: ``ordered[vertex_offsets[r]:vertex_offsets[r + 1]]`` are
+    face r's half-edges counter-clockwise; half-edge h leaves vertex ``src[h]`` along line
+    ``hline[h]`` in direction ``hdir[h]`` (+1 along ``(b, -a)``); its face is on its left. Vertex
+    coordinates (``V``, with error radii ``V_rad``) are relative to the box centre.
     """
 
     lines: np.ndarray  # (G, 3) absolute rows, exact floats
-    rel: np.ndarray  # (G, 3) rows relative to origin
+    rel: np.ndarray  # (G, 3) rows relative to the origin
     rel_err: np.ndarray  # (G, 3) error bounds of rel
     line_offsets: np.ndarray
     line_neurons: np.ndarray
     n_crossing_lines: int
     vertex_offsets: np.ndarray  # (R + 1,)
-    xy: np.ndarray  # (F, 2)
-    radius: np.ndarray  # (F,)
-    tags: np.ndarray  # (F,)
-    areas: np.ndarray
-    points: np.ndarray  # (R, 2)
+    ordered: np.ndarray  # (F,) half-edges, face by face
+    V: np.ndarray  # (V, 2)
+    V_rad: np.ndarray  # (V,)
+    src: np.ndarray  # (H,)
+    hline: np.ndarray  # (H,)
+    hdir: np.ndarray  # (H,)
     positive: np.ndarray  # (R, nbytes) packed
     negative: np.ndarray
     adjacency: np.ndarray  # (E, 2)
     adjacency_line: np.ndarray  # (E,)
-    adjacency_segments: np.ndarray  # (E, 2, 2) relative
-    vertices: np.ndarray  # (V, 2) relative
+    adjacency_half: np.ndarray  # (E,) the shared edge's half-edge
     vertex_multiplicity: np.ndarray
-    exact_points: dict[int, tuple[Fraction, Fraction]]
-    exact_areas: dict[int, Fraction]
+
+    @property
+    def n_faces(self) -> int:
+        return self.vertex_offsets.shape[0] - 1
+
+    def polygons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(xy (F, 2), radius (F,), tags (F,), inside (F,))``: each face's vertices
+        counter-clockwise, their error radii, the line of the edge from each vertex to the next
+        and the sign of that line's row inside the face."""
+        v = self.src[self.ordered]
+        return self.V[v], self.V_rad[v], self.hline[self.ordered], self.hdir[self.ordered]
+
+    def segments(self) -> np.ndarray:
+        """The shared edge of each adjacent pair, relative coordinates (E, 2, 2)."""
+        h = self.adjacency_half
+        return np.stack([self.V[self.src[h]], self.V[self.src[h ^ 1]]], axis=1)
 
 
 # ====================================================================== geometric lines
@@ -89,13 +102,6 @@ def _line_keys(abc: np.ndarray) -> np.ndarray:
         pivot = np.where(a != 0, a, b)
         keys = np.column_stack([a / pivot, b / pivot, c / pivot]) + 0.0  # no negative zero
     return keys
-
-
-def _proportional(p: np.ndarray, q: np.ndarray) -> bool:
-    """Whether two coefficient rows (a, b, c) are exactly proportional (the same line)."""
-    a1, b1, c1 = (Fraction(float(v)) for v in p)
-    a2, b2, c2 = (Fraction(float(v)) for v in q)
-    return a1 * b2 == a2 * b1 and a1 * c2 == a2 * c1 and b1 * c2 == b2 * c1
 
 
 def geometric_lines(
@@ -137,7 +143,7 @@ def geometric_lines(
         reps: list[tuple[int, int]] = [(int(idx[s]), int(group[s]))]
         for t in range(s + 1, s + size):
             for rep, g in reps:
-                if _proportional(abc[rep], abc[idx[t]]):
+                if _exact.proportional(abc[rep], abc[idx[t]]):
                     group[t] = g
                     break
             else:
@@ -253,7 +259,7 @@ def line_arrangement(
     rank = np.empty(order.shape[0], dtype=np.int64)
     rank[order] = np.cumsum(np.concatenate([[0], ~tied]))
     ex_rank = rank[: ex_line.shape[0]]
-    corner_rank = rank[ex_line.shape[0] :]
+    rank[ex_line.shape[0] :]
     by_line = np.argsort(ex_line, kind="stable")
     r2 = ex_rank[by_line].reshape(-1, 2)
     p_lo, p_hi = r2.min(axis=1), r2.max(axis=1)
@@ -372,34 +378,8 @@ def line_arrangement(
     members = np.flatnonzero(good_half)
     ordered = np.empty(members.shape[0], dtype=np.int64)
     ordered[offsets[face[members]] + rank[members]] = members  # each face from its start
-    xy = V[src[ordered]]
-    radius = V_rad[src[ordered]]
-    tags = hline[ordered]
-    hd = hdir[ordered]
     poly = face[ordered]
-
-    areas, pts = _areas_points(xy, offsets, poly, nverts)
-
-    # ---- interior points, checked exactly: strictly left of every edge of their face;
-    # faces thinner than float resolution get an exact centroid and area instead
-    own = _line_signs_rel(rel[tags], rel_err[tags], pts[poly], lines[tags], origin) * hd
-    bad = np.bincount(poly, own <= 0, minlength=n_faces) > 0
-    rel_xy = xy - np.repeat(xy[offsets[:-1]], nverts, axis=0)
-    extent = np.maximum(
-        np.maximum.reduceat(np.abs(rel_xy).max(axis=1), offsets[:-1]) if n_faces else np.zeros(0),
-        np.finfo(float).tiny,
-    )
-    thin = areas <= 1e-6 * extent * extent
-    exact_points: dict[int, tuple[Fraction, Fraction]] = {}
-    exact_areas: dict[int, Fraction] = {}
-    for r in np.flatnonzero((bad | thin) if tol is None else bad).tolist():
-        ring = tags[offsets[r] : offsets[r + 1]]
-        point, area = _exact_polygon(lines, origin, ring)
-        exact_areas[r] = area
-        areas[r] = float(area)
-        if bad[r]:
-            exact_points[r] = point
-            pts[r] = [float(point[0]), float(point[1])]
+    del poly
 
     # ---- adjacency across neuron lines: each edge separates two faces (at most one edge each)
     first = np.flatnonzero(hline[0::2] >= 4) * 2
@@ -410,18 +390,12 @@ def line_arrangement(
     adjacency = np.column_stack([lo_r[adj_order], hi_r[adj_order]]).reshape(-1, 2)
     adjacency_line = hline[first[ok]][adj_order]
     h_adj = first[ok][adj_order]
-    segments = np.stack([V[src[h_adj]], V[src[h_adj + 1]]], axis=1)
     if tol is not None:  # merged vertices may join faces along several edges: list them once
         key = adjacency[:, 0] * (n_faces + 1) + adjacency[:, 1]
         _, once = np.unique(key, return_index=True)
-        adjacency, adjacency_line = adjacency[once], adjacency_line[once]
-        segments = segments[once]
+        adjacency, adjacency_line, h_adj = adjacency[once], adjacency_line[once], h_adj[once]
 
-    positive, negative = _patterns(
-        weight, bias, origin, n_faces, pts, exact_points, line_offsets, line_neurons,
-        parent_via, face, hline,
-    )
-    return LineArrangement(
+    arr = LineArrangement(
         lines=lines,
         rel=rel,
         rel_err=rel_err,
@@ -429,21 +403,23 @@ def line_arrangement(
         line_neurons=line_neurons,
         n_crossing_lines=n_crossing,
         vertex_offsets=offsets,
-        xy=xy,
-        radius=radius,
-        tags=tags,
-        areas=areas,
-        points=pts,
-        positive=positive,
-        negative=negative,
+        ordered=ordered,
+        V=V,
+        V_rad=V_rad,
+        src=src,
+        hline=hline,
+        hdir=hdir,
+        positive=np.zeros((0, 0), np.uint8),
+        negative=np.zeros((0, 0), np.uint8),
         adjacency=adjacency.astype(np.int64),
         adjacency_line=adjacency_line.astype(np.int64),
-        adjacency_segments=segments.reshape(-1, 2, 2),
-        vertices=V,
+        adjacency_half=h_adj,
         vertex_multiplicity=lines_at,
-        exact_points=exact_points,
-        exact_areas=exact_areas,
     )
+    arr.positive, arr.negative = _patterns(
+        arr, weight, bias, origin, n_faces, parent_via, face, hline, tol is None
+    )
+    return arr
 
 
 def _crossings(
@@ -458,9 +434,10 @@ def _crossings(
     construction cannot bound its error come from exact rationals, rounded once."""
     P, rad = _exact.cramer(rel[pi], rel[pj], rel_err[pi], rel_err[pj])
     for k in np.flatnonzero(~np.isfinite(rad)).tolist():
-        x, y = _exact.exact_crossing(lines[pi[k]], lines[pj[k]])
-        ox, oy = (Fraction(float(v)) for v in origin)
-        P[k] = [float(x - ox), float(y - oy)]
+        x, y = _exact.exact_crossing(
+            _exact.translate_row(lines[pi[k]], origin), _exact.translate_row(lines[pj[k]], origin)
+        )
+        P[k] = [float(x), float(y)]
         rad[k] = 2 * U * float(np.abs(P[k]).max()) + _exact.UNDERFLOW
     return P, rad
 
@@ -503,8 +480,9 @@ def _next_pointers(
     t = twin[arrive]
     v, sl = src[t], slot[t]
     found = np.full(arrive.shape[0], -1, dtype=np.int64)
+    flat = table.ravel()
     for k in (1, 2, 3):
-        cand = table[v, (sl - k) % 4]
+        cand = flat[4 * v + (sl - k) % 4]
         take = (found < 0) & (cand >= 0)
         found[take] = cand[take]
     nxt[arrive] = found
@@ -630,99 +608,49 @@ def _cycle_labels(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return label, rank
 
 
-def _areas_points(
-    xy: np.ndarray, offsets: np.ndarray, poly: np.ndarray, nverts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shoelace areas relative to each polygon's first vertex (no cancellation), and the mean
-    of each polygon's vertices."""
-    n = offsets.shape[0] - 1
-    if n == 0:
-        return np.zeros(0), np.zeros((0, 2))
-    first = np.repeat(xy[offsets[:-1]], nverts, axis=0)
-    rel = xy - first
-    rel_next = np.roll(rel, -1, axis=0)
-    rel_next[offsets[1:] - 1] = rel[offsets[:-1]]
-    cross = rel[:, 0] * rel_next[:, 1] - rel_next[:, 0] * rel[:, 1]
-    areas = np.bincount(poly, cross, minlength=n) / 2.0
-    pts = xy[offsets[:-1]] + np.column_stack(
-        [np.bincount(poly, rel[:, 0], minlength=n), np.bincount(poly, rel[:, 1], minlength=n)]
-    ) / nverts[:, None]
-    return areas, pts
-
-
-def _line_signs_rel(
-    rel: np.ndarray, err: np.ndarray, pts: np.ndarray, lines: np.ndarray, origin: np.ndarray
-) -> np.ndarray:
-    """Exact sign of each line at each point (rows paired), in coordinates relative to
-    ``origin`` (the exact path evaluates the absolute line at ``origin + point``)."""
-    a, b, c = rel.T
-    x, y = pts.T
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        value = a * x + b * y + c
-        bound = gamma(3) * (np.abs(a * x) + np.abs(b * y) + np.abs(c)) + err[:, 2]
-        bound = _exact.inflate(bound + err[:, 0] * np.abs(x) + err[:, 1] * np.abs(y), 4)
-        bound += _exact.UNDERFLOW
-    ox, oy = (Fraction(float(v)) for v in origin)
-
-    def exact(i: int) -> int:
-        px, py = ox + Fraction(float(x[i])), oy + Fraction(float(y[i]))
-        return _exact.exact_sign(_exact.exact_affine(lines[i, :2], lines[i, 2], [px, py]))
-
-    return _exact.decide(value, bound, exact)
-
-
-def _exact_polygon(
-    lines: np.ndarray, origin: np.ndarray, ring: np.ndarray
-) -> tuple[tuple[Fraction, Fraction], Fraction]:
-    """A convex polygon given by the lines of its edges in counter-clockwise order (vertex i
-    where the lines of edges i - 1 and i cross): the mean of its exact vertices (relative to
-    ``origin``), strictly inside, and its exact area."""
-    ox, oy = (Fraction(float(v)) for v in origin)
-    k = len(ring)
-    verts = [
-        _exact.exact_crossing(lines[ring[(i - 1) % k]], lines[ring[i]]) for i in range(k)
-    ]
-    verts = [(x - ox, y - oy) for x, y in verts]
-    mean = (sum(v[0] for v in verts) / k, sum(v[1] for v in verts) / k)
-    area = (
-        sum(
-            (verts[i][0] - mean[0]) * (verts[(i + 1) % k][1] - mean[1])
-            - (verts[(i + 1) % k][0] - mean[0]) * (verts[i][1] - mean[1])
-            for i in range(k)
-        )
-        / 2
-    )
-    return mean, area
-
-
 def _patterns(
-    weight, bias, origin, n_faces, pts, exact_points, line_offsets, line_neurons, parent_via,
-    face, hline,
+    arr: LineArrangement,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    origin: np.ndarray,
+    n_faces: int,
+    parent_via: np.ndarray | None,
+    face: np.ndarray,
+    hline: np.ndarray,
+    exact_geometry: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Packed sign patterns of every face: from the root, exactly evaluated, across the tree of
-    parents, flipping the neurons of the line crossed (each is non-zero on both sides); with
-    ``tol`` (no tree), every face is evaluated at its interior point."""
+    """Packed sign patterns of every face: from the root, exactly evaluated at an exact interior
+    point, across the tree of parents, flipping the neurons of the line crossed (each is
+    non-zero on both sides); with ``tol`` (no tree), every face is evaluated at an interior
+    point."""
     m = weight.shape[0]
     nbytes = (m + 7) // 8
     positive = np.zeros((n_faces, nbytes), dtype=np.uint8)
     negative = np.zeros((n_faces, nbytes), dtype=np.uint8)
+    off = arr.vertex_offsets
 
     def evaluate(faces: np.ndarray) -> None:
-        for s in range(0, faces.shape[0], 1024):
-            fs = faces[s : s + 1024]
-            absolute = pts[fs] + origin
-            sg = _exact.affine_signs(weight, bias, absolute)
-            for k, r in enumerate(fs.tolist()):
-                if r in exact_points or not np.all(np.isfinite(absolute[k])):
-                    point = exact_points.get(r) or (Fraction(float(pts[r, 0])), Fraction(float(pts[r, 1])))
-                    px = Fraction(float(origin[0])) + point[0]
-                    py = Fraction(float(origin[1])) + point[1]
-                    sg[k] = [
-                        _exact.exact_sign(_exact.exact_affine(weight[n], bias[n], [px, py]))
-                        for n in range(m)
-                    ]
-            positive[fs] = np.packbits(sg > 0, axis=1)
-            negative[fs] = np.packbits(sg < 0, axis=1)
+        if not exact_geometry:  # merged vertices (tol): the mean of each face's vertices
+            owner = np.repeat(np.arange(n_faces), np.diff(off))
+            xy = arr.V[arr.src[arr.ordered]]
+            cnt = np.maximum(np.diff(off), 1)[:, None]
+            pts = (
+                np.column_stack([np.bincount(owner, xy[:, k], minlength=n_faces) for k in (0, 1)])
+                / cnt
+                + origin
+            )
+            for s0 in range(0, n_faces, 1024):
+                sg = _exact.affine_signs(weight, bias, pts[s0 : s0 + 1024])
+                positive[s0 : s0 + 1024] = np.packbits(sg > 0, axis=1)
+                negative[s0 : s0 + 1024] = np.packbits(sg < 0, axis=1)
+            return
+        for r in faces.tolist():
+            ring = arr.hline[arr.ordered[off[r] : off[r + 1]]]
+            rows = [_exact.translate_row(arr.lines[t], origin) for t in ring]
+            mean, _ = _exact.polygon_mean_area(rows)
+            sg = _exact.affine_signs_at(weight, bias, _exact.shifted(origin, mean))
+            positive[r] = np.packbits(sg > 0)
+            negative[r] = np.packbits(sg < 0)
 
     if parent_via is None or n_faces == 0:
         evaluate(np.arange(n_faces))
@@ -740,9 +668,9 @@ def _patterns(
         depth += depth[ptr]
         ptr = nxt
     via_line = np.where(parent_via >= 0, hline[np.maximum(parent_via, 0)], -1)
-    masks = np.zeros((line_offsets.shape[0] - 1, m), dtype=bool)
-    counts = np.diff(line_offsets)
-    masks[np.repeat(np.arange(counts.shape[0]), counts), line_neurons] = True
+    masks = np.zeros((arr.line_offsets.shape[0] - 1, m), dtype=bool)
+    counts = np.diff(arr.line_offsets)
+    masks[np.repeat(np.arange(counts.shape[0]), counts), arr.line_neurons] = True
     masks = np.packbits(masks, axis=1)
     by_depth = np.argsort(depth, kind="stable")
     bounds = np.searchsorted(depth[by_depth], np.arange(1, int(depth.max(initial=0)) + 2))

@@ -15,13 +15,12 @@ with the activations fixed by that pattern. Exact rows are cached per region.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from neuronboundary import _exact
-from neuronboundary.network import ExactMaps, Network
+from neuronboundary.network import Network
 
 
 def normalise(rows: np.ndarray, errs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +59,7 @@ class LineTable:
         self._cache: dict[int, tuple[np.ndarray, int]] = {}
         self._rows_cat: np.ndarray | None = None
         self._errs_cat: np.ndarray | None = None
-        self._ops = ExactMaps(network)
+        self._ops = _exact.ExactMaps(network)
         self._input = _exact.int_matrix(np.vstack([np.eye(self.k - 1), self.origin[None, :]]))
 
     def __len__(self) -> int:
@@ -91,7 +90,12 @@ class LineTable:
         return layer, prefixes[region - first]
 
     def add_neurons(
-        self, rows: np.ndarray, errs: np.ndarray, layer: int, columns: np.ndarray, regions: np.ndarray
+        self,
+        rows: np.ndarray,
+        errs: np.ndarray,
+        layer: int,
+        columns: np.ndarray,
+        regions: np.ndarray,
     ) -> np.ndarray:
         """Rows of neurons (pattern columns) of ``layer`` on regions (ids from :meth:`region`);
         returns their ids."""
@@ -102,7 +106,9 @@ class LineTable:
         if bad.any():  # overflowed maps: the rows from exact integers, rounded once
             rows, errs = rows.copy(), errs.copy()
             for i in np.flatnonzero(bad).tolist():
-                rows[i], errs[i] = _rounded(self.exact_neuron(layer, data[i, 0], data[i, 1]))
+                rows[i], errs[i] = _exact.round_row(
+                    self.exact_neuron(layer, data[i, 0], data[i, 1])
+                )
         return self._append(rows, errs, np.full(n, int(layer)), data)
 
     def _append(self, rows, errs, kind, data) -> np.ndarray:
@@ -160,13 +166,7 @@ class LineTable:
         kind = int(self._kind_cat[i])
         a, b = (int(v) for v in self._data_cat[i])
         if kind < 0:
-            row = self._fixed[a]
-            fr = [Fraction(float(v)) for v in row]
-            const = fr[-1] + sum(
-                (w * Fraction(float(o)) for w, o in zip(fr[:-1], self.origin, strict=True)),
-                Fraction(0),
-            )
-            return _scale_to_ints([*fr[:-1], const])
+            return _exact.translate_row(self._fixed[a], self.origin)
         Z, _ = self.region_maps(b, kind)
         col = a - int(self.network.neuron_offsets[kind])
         return [int(v) for v in Z[:, col]]
@@ -200,26 +200,3 @@ class LineTable:
     def exact_rows(self, ids: Any) -> list[list[int]]:
         """Several rows exactly."""
         return [self.exact(i) for i in np.asarray(ids).ravel().tolist()]
-
-
-def _rounded(row: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """An exact integer row as floats scaled by a power of two (largest entry near 1), with a
-    bound on their rounding."""
-    top = max(abs(v) for v in row)
-    shift = top.bit_length() if top else 0
-    vals = np.array([float(Fraction(v, 1) / (Fraction(2) ** shift)) for v in row])
-    return vals, 2 * _exact.U * np.abs(vals) + _exact.UNDERFLOW
-
-
-def _scale_to_ints(values: list[Fraction]) -> list[int]:
-    """Rationals times their common denominator: integers with the same ratios."""
-    den = 1
-    for v in values:
-        den = den * v.denominator // _gcd(den, v.denominator)
-    return [int(v * den) for v in values]
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a

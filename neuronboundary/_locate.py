@@ -10,7 +10,6 @@ boundary is in no open region (-1).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -115,14 +114,13 @@ def _signs_at(
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         value = a * hi[:, 0] + b * hi[:, 1] + c
         bound = gamma(3) * (np.abs(a * hi[:, 0]) + np.abs(b * hi[:, 1]) + np.abs(c))
-        bound += (np.abs(a) + E[:, 0]) * np.abs(low[:, 0]) + (np.abs(b) + E[:, 1]) * np.abs(low[:, 1])
+        bound += (np.abs(a) + E[:, 0]) * np.abs(low[:, 0]) + (np.abs(b) + E[:, 1]) * np.abs(
+            low[:, 1]
+        )
         bound += E[:, 0] * np.abs(hi[:, 0]) + E[:, 1] * np.abs(hi[:, 1]) + E[:, 2]
         bound = inflate(bound, 8) + _exact.UNDERFLOW
 
     def exact(i: int) -> int:
-        ra, rb, rc = table.exact(lines[i])
-        x = Fraction(float(hi[i, 0])) + Fraction(float(low[i, 0]))
-        y = Fraction(float(hi[i, 1])) + Fraction(float(low[i, 1]))
-        return _exact.exact_sign(ra * x + rb * y + rc)
+        return _exact.sign_at(table.exact(lines[i]), _exact.exact_point(hi[i], low[i]))
 
     return _exact.decide(value, bound, exact)

@@ -37,10 +37,9 @@ import numpy as np
 from neuronboundary import _exact
 from neuronboundary._cutting import (
     Emitted,
-    cut_layer,
     Polygons,
+    cut_layer,
     descend,
-    exact_polygon,
     first_inputs,
     interior_points,
 )
@@ -149,7 +148,7 @@ class Arrangement2D:
     @property
     def n_regions(self) -> int:
         """Number of regions R."""
-        return self.areas.shape[0]
+        return self.vertex_offsets.shape[0] - 1
 
     @property
     def n_neurons(self) -> int:
@@ -169,6 +168,47 @@ class Arrangement2D:
             f"Arrangement2D(n_regions={self.n_regions}, n_neurons={self.n_neurons}, "
             f"layers={self.network.layer_sizes}, box={self.box})"
         )
+
+    # ------------------------------------------------------------------ constructions (lazy)
+    @cached_property
+    def _polygons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        xy, rad, tags, _ = self._first.polygons()
+        return xy, rad, tags.astype(np.int64)
+
+    @cached_property
+    def _xy(self) -> np.ndarray:
+        return self._polygons[0]
+
+    @cached_property
+    def vertex_error(self) -> np.ndarray:
+        """Shape (F,): each polygon vertex is within this (per coordinate) of the exact vertex,
+        relative to ``origin`` (the absolute float adds its own rounding)."""
+        return self._polygons[1]
+
+    @cached_property
+    def edge_lines(self) -> np.ndarray:
+        """Shape (F,), int64: the line carrying the edge from each polygon vertex to the next;
+        :meth:`neurons_on_line` gives its neurons, lines 0-3 are the box edges."""
+        return self._polygons[2]
+
+    @cached_property
+    def _constructions(self) -> tuple[np.ndarray, np.ndarray, dict]:
+        polys = Polygons(self._xy, self.vertex_error, self.edge_lines, self.vertex_offsets)
+        pts, areas, exact = interior_points(self._table, polys, self._inside)
+        return pts, areas, exact
+
+    @property
+    def areas(self) -> np.ndarray:
+        """Area of each region, (R,) float64 (computed on first access)."""
+        return self._constructions[1]
+
+    @property
+    def _points(self) -> np.ndarray:
+        return self._constructions[0]
+
+    @property
+    def _exact_points(self) -> dict:
+        return self._constructions[2]
 
     @cached_property
     def vertices(self) -> np.ndarray:
@@ -208,11 +248,8 @@ class Arrangement2D:
         ``points[index]`` itself, or, for a region too thin to contain a float64 point, the
         exact point that ``points[index]`` rounds."""
         r = self._check_region(index)
-        ox, oy = (Fraction(float(v)) for v in self.origin)
-        if r in self._exact_points:
-            px, py = self._exact_points[r]
-            return ox + px, oy + py
-        return ox + Fraction(float(self._points[r, 0])), oy + Fraction(float(self._points[r, 1]))
+        rel = self._exact_points.get(r, self._points[r])
+        return tuple(_exact.shifted(self.origin, rel))
 
     # ------------------------------------------------------------------ patterns
     def signs_of(self, regions: Any) -> np.ndarray:
@@ -330,10 +367,11 @@ class Arrangement2D:
         """The line of each shared edge, int64 (E,) (:meth:`neurons_on_line`)."""
         return self._adjacency[1]
 
-    @property
+    @cached_property
     def adjacency_segments(self) -> np.ndarray:
         """The shared edge of each adjacent pair as a segment, float64 (E, 2, 2)."""
-        return self._adjacency[2] + self.origin
+        seg = self._adjacency[2]
+        return (seg() if callable(seg) else seg) + self.origin
 
     def neighbors(self, region: int) -> list[tuple[int, np.ndarray]]:
         """Regions sharing an edge with ``region``, each with the neurons whose sign differs
@@ -369,8 +407,7 @@ class Arrangement2D:
             import networkx as nx
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError(
-                "to_networkx needs networkx: pip install networkx (or the package's `graph` "
-                "extra)."
+                "to_networkx needs networkx: pip install networkx (or the package's `graph` extra)."
             ) from None
         g = nx.Graph()
         for r in range(self.n_regions):
@@ -561,7 +598,7 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
         tol=tol,
         origin=origin,
         n_crossing_lines=first.n_crossing_lines,
-        vertices_rel=first.vertices,
+        vertices_rel=first.V,
         vertex_multiplicity=first.vertex_multiplicity,
         _table=table,
         _n_first_lines=n_first,
@@ -569,17 +606,12 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
     if net.n_layers == 1 and not net.skips:
         return Arrangement2D(
             vertex_offsets=first.vertex_offsets,
-            _xy=first.xy,
-            vertex_error=first.radius,
-            edge_lines=first.tags,
-            areas=first.areas,
-            _points=first.points,
-            _exact_points=first.exact_points,
             positive_bits=first.positive,
             negative_bits=first.negative,
             line_offsets=first.line_offsets,
             line_neurons=first.line_neurons,
-            _first_adjacency=(first.adjacency, first.adjacency_line, first.adjacency_segments),
+            _first=first,
+            _first_adjacency=(first.adjacency, first.adjacency_line, first.segments),
             _out_maps=None,
             _out_errs=None,
             **common,
@@ -594,7 +626,8 @@ def _deep(net: Network, first: Any, table: LineTable, common: dict) -> Arrangeme
     neg = np.unpackbits(first.negative, axis=1, count=m0).astype(np.int8)
     signs0 = pos - neg
     state = first_inputs(net, common["origin"], signs0)
-    polys = Polygons(first.xy, first.radius, first.tags, first.vertex_offsets)
+    xy, rad, tags, _ = first.polygons()
+    polys = Polygons(xy, rad, tags, first.vertex_offsets)
     out = Emitted()
     descend(table, net, 1, polys, signs0, state, out, cut_layer)
     pieces = _concat_all(out.polys)
@@ -607,14 +640,11 @@ def _deep(net: Network, first: Any, table: LineTable, common: dict) -> Arrangeme
     counts = np.concatenate([np.diff(first.line_offsets), np.ones(len(table) - n_first, np.int64)])
     line_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     line_neurons = np.concatenate([first.line_neurons, cols[n_first:]]).astype(np.int64)
-    arr = Arrangement2D(
+    return Arrangement2D(
         vertex_offsets=pieces.off,
         _xy=pieces.xy,
         vertex_error=pieces.rad,
         edge_lines=pieces.tag.astype(np.int64),
-        areas=np.zeros(pieces.n),
-        _points=np.zeros((pieces.n, 2)),
-        _exact_points={},
         positive_bits=np.packbits(patterns > 0, axis=1),
         negative_bits=np.packbits(patterns < 0, axis=1),
         line_offsets=line_offsets,
@@ -624,9 +654,6 @@ def _deep(net: Network, first: Any, table: LineTable, common: dict) -> Arrangeme
         _out_errs=errs,
         **common,
     )
-    pts, areas, exact = interior_points(table, pieces, arr._inside)
-    arr._points, arr.areas, arr._exact_points = pts, areas, exact
-    return arr
 
 
 def _concat_all(parts: list[Polygons]) -> Polygons:
@@ -675,13 +702,17 @@ def _chord_adjacency(arr: Arrangement2D) -> tuple[np.ndarray, np.ndarray, np.nda
     xy = arr._xy[ent_v]
     t = xy[:, 0] * direction[:, 0] + xy[:, 1] * direction[:, 1]
     rad = arr.vertex_error[ent_v] * (np.abs(direction[:, 0]) + np.abs(direction[:, 1]))
-    t_err = rad + _exact.gamma(3) * (np.abs(xy[:, 0] * direction[:, 0]) + np.abs(xy[:, 1] * direction[:, 1]))
+    t_err = rad + _exact.gamma(3) * (
+        np.abs(xy[:, 0] * direction[:, 0]) + np.abs(xy[:, 1] * direction[:, 1])
+    )
     E = table.errs
 
     def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             gap = t[j] - t[i]
-            slack = (t_err[i] + t_err[j]) * (1 + 4 * _exact.U) + 2 * _exact.U * (np.abs(t[i]) + np.abs(t[j]))
+            slack = (t_err[i] + t_err[j]) * (1 + 4 * _exact.U) + 2 * _exact.U * (
+                np.abs(t[i]) + np.abs(t[j])
+            )
         out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
         unsure = np.flatnonzero(out == 2)
         if unsure.size:

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._exact import affine_signs, exact_affine
+from neuronboundary import _exact
+from neuronboundary._exact import affine_signs
 from neuronboundary._validate import (
     as_float_array,
     as_index,
@@ -164,13 +165,16 @@ class GroupPartition1D:
         j = np.minimum(np.searchsorted(self.breakpoints, flat, side="right") - 1, self.n_ranges - 1)
         inner = self.breakpoints[1:-1]
         if inner.size:
-            near = np.abs(flat[:, None] - inner[None, :]) <= 4 * 2.0**-53 * np.abs(inner) + 1e-300
+            # the float breakpoints are within 4 U of the exact crossings (see _top_k_partition)
+            near = (
+                np.abs(flat[:, None] - inner[None, :])
+                <= 4 * _exact.U * np.abs(inner) + _exact.UNDERFLOW
+            )
             w, b = self.layer.weight[:, 0], self.layer.bias
-            for n in np.flatnonzero(near.any(axis=1)):
-                xf = Fraction(float(flat[n]))
+            for n in np.flatnonzero(near.any(axis=1)).tolist():
                 count = 0
                 for i, j_pair in enumerate(self.breakpoint_pairs):
-                    if _pair_crossing(w, b, *j_pair) <= xf:
+                    if _exact.compare(_pair_crossing(w, b, *j_pair), float(flat[n])) <= 0:
                         count = i + 1
                 j[n] = min(count, self.n_ranges - 1)
         return j.reshape(points.shape)
@@ -327,16 +331,12 @@ def _deep_groups(
 
 def _pair_crossing(w: np.ndarray, b: np.ndarray, i: int, j: int) -> Fraction:
     """Where guidelines i and j cross, ``(b_j - b_i) / (w_i - w_j)``, exactly."""
-    return (Fraction(float(b[j])) - Fraction(float(b[i]))) / (
-        Fraction(float(w[i])) - Fraction(float(w[j]))
-    )
+    return _exact.pair_crossing(float(w[i]), float(b[i]), float(w[j]), float(b[j]))
 
 
-def _exact_top(w: np.ndarray, b: np.ndarray, x: Fraction, k: int) -> np.ndarray:
-    values = [exact_affine([wn], bn, [x]) for wn, bn in zip(w, b, strict=True)]
-    order = sorted(range(len(values)), key=lambda n: (-values[n], n))
-    row = np.zeros(len(values), dtype=bool)
-    row[order[:k]] = True
+def _exact_top(w: np.ndarray, b: np.ndarray, x: Any, k: int) -> np.ndarray:
+    row = np.zeros(w.shape[0], dtype=bool)
+    row[_exact.ranking_at(w[:, None], b, [x])[:k]] = True
     return row
 
 
@@ -348,64 +348,48 @@ def _top_k_partition(
     m = w.shape[0]
     if k > m:
         raise ValueError(f"k={k} is larger than the number of neurons {m}.")
-    u = 2.0**-53
     i, j = np.triu_indices(m, k=1)
+    # (b_j - b_i) / (w_i - w_j): two subtractions and a division, 3 roundings (4 U allowed)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         c = (b[j] - b[i]) / (w[i] - w[j]) + 0.0
-        err = 4 * u * np.abs(c) + 1e-300
+        err = 4 * _exact.U * np.abs(c) + _exact.UNDERFLOW
     err[~np.isfinite(c)] = np.inf
     keep = w[i] != w[j]
     with np.errstate(invalid="ignore"):
         sure_in = (c - err > lo) & (c + err < hi)
         unsure = keep & ~sure_in & ~((c + err < lo) | (c - err > hi))
     inside = keep & sure_in
-    for p in np.flatnonzero(unsure):
-        inside[p] = Fraction(lo) < _pair_crossing(w, b, i[p], j[p]) < Fraction(hi)
+    for p in np.flatnonzero(unsure).tolist():
+        x = _pair_crossing(w, b, i[p], j[p])
+        inside[p] = _exact.compare(x, lo) > 0 and _exact.compare(x, hi) < 0
     cand = np.flatnonzero(inside)
-    cand = cand[np.argsort(c[cand], kind="stable")]
-    cs, es = c[cand], err[cand]
-    # distinct exact crossing points, in exact order (clusters of overlapping bounds sorted
-    # exactly, equal values merged)
-    if cand.size:
-        upper = np.maximum.accumulate(cs + es)
-        lower = np.minimum.accumulate((cs - es)[::-1])[::-1]
-        certain = np.concatenate([[True], upper[:-1] < lower[1:]])
-    else:
-        certain = np.zeros(0, dtype=bool)
-    points, point_err, point_pair = [], [], []
-    starts = np.flatnonzero(certain)
-    ends = np.append(starts[1:], cand.size) if cand.size else starts
-    for s, e in zip(starts, ends, strict=True):
-        if e - s == 1:
-            points.append(
-                cs[s] if np.isfinite(cs[s]) else float(_pair_crossing(w, b, i[cand[s]], j[cand[s]]))
-            )
-            point_err.append(es[s] if np.isfinite(cs[s]) else 0.0)
-            point_pair.append((i[cand[s]], j[cand[s]]))
-            continue
-        exact = sorted({_pair_crossing(w, b, i[p], j[p]): (i[p], j[p]) for p in cand[s:e]}.items())
-        for value, pair in exact:
-            points.append(float(value))
-            point_err.append(0.0)
-            point_pair.append(pair)
-    edges = np.concatenate([[lo], np.array(points, dtype=np.float64), [hi]])
-    edge_err = np.concatenate([[0.0], np.array(point_err, dtype=np.float64), [0.0]])
+    # distinct exact crossing points, in exact order (equal values merged)
+    order, starts, points, point_err = _exact.distinct_sorted(
+        c[cand], err[cand], lambda q: _pair_crossing(w, b, i[cand[q]], j[cand[q]])
+    )
+    first = cand[order[starts]]
+    point_pair = np.column_stack([i[first], j[first]])
+    edges = np.concatenate([[lo], points, [hi]])
+    edge_err = np.concatenate([[0.0], point_err, [0.0]])
     # the top k inside each sub-range: at a float midpoint when it is certainly inside,
     # ranked by the float filter; exactly otherwise
     mids = 0.5 * (edges[:-1] + edges[1:])
     mid_ok = (mids - edges[:-1] > edge_err[:-1]) & (edges[1:] - mids > edge_err[1:])
     rows = np.zeros((mids.shape[0], m), dtype=bool)
-    exact_edges = [Fraction(lo)] + [None] * len(points) + [Fraction(hi)]
 
-    def edge_value(q: int) -> Fraction:
-        if exact_edges[q] is None:
-            exact_edges[q] = _pair_crossing(w, b, *point_pair[q - 1])
-        return exact_edges[q]
+    def edge_value(q: int) -> Any:
+        return (
+            lo
+            if q == 0
+            else (hi if q == edges.shape[0] - 1 else _pair_crossing(w, b, *point_pair[q - 1]))
+        )
 
     for s0 in range(0, mids.shape[0], 4096):
         sl = slice(s0, s0 + 4096)
         y = mids[sl, None] * w + b
-        bound = (np.abs(mids[sl, None] * w) + np.abs(b)) * (4 * u) + 1e-300
+        # one product and one sum per value: gamma(2) of the absolute terms
+        bound = _exact.inflate(_exact.gamma(2) * (np.abs(mids[sl, None] * w) + np.abs(b)), 2)
+        bound += _exact.UNDERFLOW
         order = np.argsort(-y, axis=1, kind="stable")
         ys = np.take_along_axis(y, order, axis=1)
         bs = np.take_along_axis(bound, order, axis=1)
@@ -414,18 +398,14 @@ def _top_k_partition(
         block = np.zeros(y.shape, dtype=bool)
         np.put_along_axis(block, order[:, :k], True, axis=1)
         rows[sl] = block
-        for r in np.flatnonzero(~(low_in > high_out) | ~mid_ok[sl]) + s0:
+        for r in (np.flatnonzero(~(low_in > high_out) | ~mid_ok[sl]) + s0).tolist():
             # a float midpoint surely inside, else (a sub-range narrower than float
             # resolution) its exact midpoint, computed only then
-            x = Fraction(float(mids[r])) if mid_ok[r] else (edge_value(r) + edge_value(r + 1)) / 2
+            x = mids[r] if mid_ok[r] else _exact.midpoint(edge_value(r), edge_value(r + 1))
             rows[r] = _exact_top(w, b, x, k)
     change = np.concatenate([[True], np.any(rows[1:] != rows[:-1], axis=1)])
     bp = np.concatenate([edges[:-1][change], [hi]])
-    pairs = (
-        np.array(point_pair, dtype=np.int64).reshape(-1, 2)[change[1:]]
-        if points
-        else np.zeros((0, 2), np.int64)
-    )
+    pairs = point_pair.astype(np.int64).reshape(-1, 2)[change[1:]]
     return GroupPartition1D(
         breakpoints=bp,
         thresholds=None,
@@ -554,11 +534,7 @@ def top_k(k: int) -> GroupRule:
     def exact(layer: NeuronLayer, x: np.ndarray) -> np.ndarray:
         out = np.zeros((x.shape[0], layer.n_neurons), dtype=bool)
         for r, point in enumerate(x):
-            values = [
-                exact_affine(w, b, point) for w, b in zip(layer.weight, layer.bias, strict=True)
-            ]
-            order = sorted(range(len(values)), key=lambda n: (-values[n], n))
-            out[r, order[:k]] = True
+            out[r, _exact.ranking_at(layer.weight, layer.bias, point)[:k]] = True
         return out
 
     return GroupRule(f"top-{k}", fn, k=int(k), exact=exact)

@@ -8,8 +8,9 @@ optional residual connections (:class:`Skip`). A :class:`NeuronLayer` is the one
 ``y = W x + b`` (identity activation): every function that takes a network takes a layer.
 
 The forward pass, with its residual connections, is written once (:meth:`Network._run`); three
-kinds of arithmetic run through it: float64 values, float64 affine maps with rigorous error
-bounds (the geometry engine, :class:`FloatMaps`) and exact integers (:class:`ExactMaps`).
+kinds of arithmetic run through it: float64 values and maps with per-entry error bounds
+(:class:`FloatMaps`), float64 maps of many regions with bounds valid for all of them (the
+geometry engine, :class:`UniformMaps`) and exact integers (``_exact.ExactMaps``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from neuronboundary import _exact
-from neuronboundary._exact import U, gamma, inflate
+from neuronboundary._exact import ExactMaps, U, gamma, inflate
 from neuronboundary._validate import (
     as_float_array,
     as_index,
@@ -227,10 +228,8 @@ class UniformMaps:
         if (a == 1.0).all():
             return Z, B, M
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            if a.any():
-                D = np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0))
-            else:  # ReLU: the slopes are the positive signs
-                D = signs > 0
+            # ReLU: the slopes are the positive signs
+            D = np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)) if a.any() else signs > 0
             H = Z * D[..., None, :]
             s = np.maximum(1.0, np.abs(a))
             rounds = (a != 0.0) & (a != 1.0)
@@ -256,55 +255,6 @@ class UniformMaps:
             M2 = inflate(M + mag, k + 1) * (1.0 + gamma(k + 2))
             B2 = inflate(B + BS @ P.T + gamma(k + 1) * mag + U * M2, k + 3) + _exact.UNDERFLOW
         return H, B2, M2
-
-
-class ExactMaps:
-    """Exact arithmetic of the forward pass: a state is ``(H, exp)``, an object array of Python
-    ints of shape ``(k, m)`` (same layout as :class:`FloatMaps`) and one binary exponent, the
-    map being ``H * 2**exp`` exactly. Activations by value use the exact sign of each entry of
-    the constant row (k = 1: points)."""
-
-    def __init__(self, network: Network) -> None:
-        self.net = network
-        self._cache: dict[Any, tuple[np.ndarray, int]] = {}
-
-    def _ints(self, key: Any, values: Any) -> tuple[np.ndarray, int]:
-        if key not in self._cache:
-            self._cache[key] = _exact.int_matrix(values)
-        return self._cache[key]
-
-    def affine(self, lay: int, state: tuple) -> tuple:
-        layer = self.net.layers[lay]
-        H, eh = state
-        W, ew = self._ints(("w", lay), layer.weight)
-        b, eb = self._ints(("b", lay), layer.bias)
-        Z = H.dot(W.T)
-        Z, b, exp = _exact.align((Z, eh + ew), (b, eb))
-        Z = Z.copy()
-        Z[-1, :] = Z[-1, :] + b
-        return Z, exp
-
-    def activate(self, lay: int, state: tuple, signs: np.ndarray | None = None) -> tuple:
-        a = self.net.negative_slopes[lay]
-        Z, ez = state
-        if signs is None:
-            if (a == 1.0).all():
-                return Z, ez
-            signs = np.array([_exact.exact_sign(v) for v in Z[-1, :].tolist()])
-        D, ed = _exact.int_matrix(np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)))
-        return Z * D[None, :], ez + ed
-
-    def add(self, state: tuple, source: tuple, skip: Skip) -> tuple:
-        H, eh = state
-        S, es = source
-        P, ep = self._ints(("P", skip.source, skip.target), skip.matrix)
-        q, eq = self._ints(("q", skip.source, skip.target), skip.offset)
-        add = S.dot(P.T)
-        add, q, ea = _exact.align((add, es + ep), (q, eq))
-        add = add.copy()
-        add[-1, :] = add[-1, :] + q
-        H, add, exp = _exact.align((H, eh), (add, ea))
-        return H + add, exp
 
 
 # ====================================================================== Network
@@ -582,9 +532,7 @@ class Network:
             return NotImplemented
         return (
             self.n_layers == other.n_layers
-            and all(
-                np.array_equal(a, b) for a, b in zip(self._slopes, other._slopes, strict=True)
-            )
+            and all(np.array_equal(a, b) for a, b in zip(self._slopes, other._slopes, strict=True))
             and all(
                 np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
                 for a, b in zip(self._layers, other._layers, strict=True)
@@ -677,7 +625,9 @@ class Network:
         for lay in range(self.n_layers):
             z = ops.affine(lay, inputs[-1])
             pres.append(z)
-            inputs.append(self._next_input(lay, z, inputs, ops, None if signs is None else signs[lay]))
+            inputs.append(
+                self._next_input(lay, z, inputs, ops, None if signs is None else signs[lay])
+            )
         return pres, inputs
 
     def _next_input(
@@ -711,7 +661,9 @@ class Network:
         return self._signs(self.check_inputs(x))
 
     def _signs(self, inputs: np.ndarray) -> np.ndarray:
-        pres, _ = self._run((inputs[:, None, :], np.zeros((inputs.shape[0], 1, 1))), FloatMaps(self))
+        pres, _ = self._run(
+            (inputs[:, None, :], np.zeros((inputs.shape[0], 1, 1))), FloatMaps(self)
+        )
         z = np.concatenate([p[0][:, 0, :] for p in pres], axis=1)
         err = np.concatenate([p[1][:, 0, :] for p in pres], axis=1)
         with np.errstate(invalid="ignore"):

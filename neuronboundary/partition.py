@@ -38,7 +38,6 @@ from neuronboundary._cutting import (
     Intervals,
     cut_layer_1d,
     descend,
-    exact_root,
     first_inputs,
     roots,
 )
@@ -306,8 +305,7 @@ class Partition1D:
         flat = points.ravel()
         hit = np.zeros(flat.shape[0], dtype=bool)
         for n in self._unsure_points(flat).tolist():
-            xn = Fraction(float(flat[n]))
-            hit[n] = any(self._compare(i, xn) == 0 for i in range(1, self.n_intervals))
+            hit[n] = any(self._compare(i, float(flat[n])) == 0 for i in range(1, self.n_intervals))
         return hit.reshape(points.shape)
 
     def signs_at(self, x: Any) -> np.ndarray:
@@ -335,20 +333,20 @@ class Partition1D:
     # -- exact helpers ----------------------------------------------------------------
     def _root(self, i: int) -> Fraction:
         if self._lines is not None:
-            return exact_root(self._table.exact(int(self._lines[i]))) + Fraction(self._origin)
+            root = _exact.root_of(self._table.exact(int(self._lines[i])))
+            return _exact.shifted([self._origin], [root])[0]
         n = int(self.flip_order[self.flip_offsets[i - 1]])
         t = 0.0 if self.thresholds is None else float(self.thresholds[n])
         layer = self.network
-        return _exact_root(float(layer.weight[n, 0]), float(layer.bias[n]), t)
+        return _exact.threshold_root(float(layer.weight[n, 0]), float(layer.bias[n]), t)
 
-    def _compare(self, i: int, x: Fraction) -> int:
+    def _compare(self, i: int, x: Any) -> int:
         """sign(x - exact breakpoint i) for an interior breakpoint."""
-        r = self._root(i)
-        return (x > r) - (x < r)
+        return _exact.compare(x, self._root(i))
 
     def _exact_count(self, x: float) -> int:
         """Number of interior breakpoints <= x (binary search with exact comparisons)."""
-        xf = Fraction(x)
+        xf = _exact.exact_value(x)
         lo, hi = 1, self.n_intervals
         while lo < hi:
             mid = (lo + hi) // 2
@@ -391,11 +389,6 @@ class Partition1D:
 
 
 # ====================================================================== one layer
-def _exact_root(w: float, b: float, t: float = 0.0) -> Fraction:
-    """The crossing ``(t - b) / w`` of one neuron, as an exact rational."""
-    return (Fraction(t) - Fraction(b)) / Fraction(w)
-
-
 def _float_roots(
     w: np.ndarray, b: np.ndarray, t: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -419,7 +412,9 @@ def _float_roots(
     return c, err
 
 
-def layer_partition(layer: NeuronLayer, lo: float, hi: float, t: np.ndarray | None = None) -> Partition1D:
+def layer_partition(
+    layer: NeuronLayer, lo: float, hi: float, t: np.ndarray | None = None
+) -> Partition1D:
     """The exact partition of ``[lo, hi]`` by the sign of ``w x + b - t`` for one layer."""
     w = layer.weight[:, 0]
     b = layer.bias
@@ -429,7 +424,7 @@ def layer_partition(layer: NeuronLayer, lo: float, hi: float, t: np.ndarray | No
     tt = np.zeros(m) if t is None else t
 
     def root(n: int) -> Fraction:
-        return _exact_root(float(w[n]), float(b[n]), float(tt[n]))
+        return _exact.threshold_root(float(w[n]), float(b[n]), float(tt[n]))
 
     # where each crossing lies against lo and hi: certain by the filter, else exact
     with np.errstate(invalid="ignore"):  # inf - inf: undecided, the exact path takes it
@@ -445,41 +440,18 @@ def layer_partition(layer: NeuronLayer, lo: float, hi: float, t: np.ndarray | No
             unsure = ~const & (~(above_lo | below_lo) | ~(below_hi | above_hi))
     for n in np.flatnonzero(unsure).tolist():
         r = root(n)
-        above_lo[n], below_lo[n], below_hi[n] = r > lo, r <= lo, r < hi
+        above_lo[n] = _exact.compare(r, lo) > 0
+        below_lo[n] = not above_lo[n]
+        below_hi[n] = _exact.compare(r, hi) < 0
     idx = np.flatnonzero(above_lo & below_hi)
-    order, tied = _exact.exact_argsort(
-        c[idx], err=None if err is None else err[idx], exact_key=lambda k: root(int(idx[k]))
+    order, starts, inner, inner_err = _exact.distinct_sorted(
+        c[idx], None if err is None else err[idx], lambda k: root(int(idx[k]))
     )
     flip_order = idx[order]
     n_in = flip_order.shape[0]
-    cs = c[flip_order]
-    if err is not None and n_in:
-        # floats whose order is not certain against a neighbour's (or that overflowed) become
-        # their correctly rounded exact values: monotone, so the floats stay sorted
-        es = err[flip_order]
-        with np.errstate(invalid="ignore"):
-            close = ~((cs[:-1] + es[:-1]) < (cs[1:] - es[1:]))
-        fix = np.zeros(n_in, dtype=bool)
-        fix[:-1] |= close
-        fix[1:] |= close
-        fix |= ~np.isfinite(cs) | ~np.isfinite(es)
-        cs, es = cs.copy(), es.copy()
-        for q in np.flatnonzero(fix).tolist():
-            cs[q], es[q] = float(root(int(flip_order[q]))), 0.0
-    else:
-        es = None
-        bad = np.flatnonzero(~np.isfinite(cs))
-        if bad.size:
-            cs = cs.copy()
-            for q in bad.tolist():
-                cs[q] = float(root(int(flip_order[q])))
-    new = np.concatenate([[True], ~tied]) if n_in else np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(new)
-    inner = cs[starts]
-    inner_err = None if es is None else es[starts]
-    group = np.cumsum(new)
     flip_offsets = np.concatenate([starts, [n_in]]).astype(np.int64)
-    if n_in and tied.any():  # sorted neuron indices within a breakpoint
+    if n_in and starts.shape[0] < n_in:  # sorted neuron indices within a shared breakpoint
+        group = np.repeat(np.arange(starts.shape[0]), np.diff(flip_offsets))
         flip_order = flip_order[np.lexsort((flip_order, group))]
     breakpoints = np.concatenate(([lo], inner, [hi]))
     errors = None if inner_err is None else np.concatenate(([0.0], inner_err, [0.0]))
@@ -491,7 +463,7 @@ def layer_partition(layer: NeuronLayer, lo: float, hi: float, t: np.ndarray | No
         first[const] = np.sign(b[const]).astype(np.int8)
     else:  # constant neurons: sign(b - t), exactly
         for n in np.flatnonzero(const).tolist():
-            first[n] = _exact.exact_sign(Fraction(float(b[n])) - Fraction(float(t[n])))
+            first[n] = _exact.compare(float(b[n]), float(t[n]))
     return Partition1D(
         breakpoints=breakpoints,
         first_signs=first,
@@ -574,7 +546,9 @@ def _deep(net: Network, first: Partition1D, lo: float, hi: float) -> Partition1D
     rel, rel_err = _exact.translate(absolute, origin)
     ids = table.add_fixed(absolute, rel, rel_err)
     line_of_bp = np.concatenate([[ids[0]], ids[2:], [ids[1]]])
-    t_rel, t_rad = roots(*_normalised(rel[[0, *range(2, len(ids)), 1]], rel_err[[0, *range(2, len(ids)), 1]]))
+    t_rel, t_rad = roots(
+        *_normalised(rel[[0, *range(2, len(ids)), 1]], rel_err[[0, *range(2, len(ids)), 1]])
+    )
     ivs = Intervals(
         np.column_stack([t_rel[:-1], t_rel[1:]]),
         np.column_stack([t_rad[:-1], t_rad[1:]]),

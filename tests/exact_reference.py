@@ -8,6 +8,7 @@ Python), so meant for small networks; every answer is the one exact arithmetic g
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import Any
 
@@ -29,7 +30,12 @@ class ExactNet:
         self.b = [[_fr(v) for v in layer.bias] for layer in net.layers]
         self.a = [[_fr(v) for v in s] for s in net.negative_slopes]
         self.skips = [
-            (sk.source, sk.target, [[_fr(v) for v in row] for row in sk.matrix], [_fr(v) for v in sk.offset])
+            (
+                sk.source,
+                sk.target,
+                [[_fr(v) for v in row] for row in sk.matrix],
+                [_fr(v) for v in sk.offset],
+            )
             for sk in net.skips
         ]
         self.L = len(self.W)
@@ -43,7 +49,9 @@ class ExactNet:
         for lay in range(upto + 1):
             z = []
             for row, bias in zip(self.W[lay], self.b[lay], strict=True):
-                coef = [sum((w * hv[i] for w, hv in zip(row, h, strict=True)), F0) for i in range(k)]
+                coef = [
+                    sum((w * hv[i] for w, hv in zip(row, h, strict=True)), F0) for i in range(k)
+                ]
                 coef[-1] += bias
                 z.append(coef)
             if lay == upto:
@@ -138,9 +146,16 @@ def regions_2d(net: Any, box: Any) -> list[tuple[list, tuple[int, ...]]]:
 
 def area(poly: list) -> Fraction:
     k = len(poly)
-    return sum(
-        (poly[i][0] * poly[(i + 1) % k][1] - poly[(i + 1) % k][0] * poly[i][1] for i in range(k)), F0
-    ) / 2
+    return (
+        sum(
+            (
+                poly[i][0] * poly[(i + 1) % k][1] - poly[(i + 1) % k][0] * poly[i][1]
+                for i in range(k)
+            ),
+            F0,
+        )
+        / 2
+    )
 
 
 def adjacency_2d(regions: list) -> set[tuple[tuple, tuple]]:
@@ -181,7 +196,7 @@ def regions_1d(net: Any, interval: Any) -> list[tuple[Fraction, Fraction, tuple[
             maps = ex.maps(signs, lay, 2)
             roots = sorted({-c[1] / c[0] for c in maps if c[0] != 0 and a < -c[1] / c[0] < b})
             ends = [a, *roots, b]
-            for u, v in zip(ends[:-1], ends[1:], strict=True):
+            for u, v in itertools.pairwise(ends):
                 mid = (u + v) / 2
                 s = [(c[0] * mid + c[1] > 0) - (c[0] * mid + c[1] < 0) for c in maps]
                 nxt.append(((u, v), [*signs, s]))

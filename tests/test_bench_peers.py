@@ -70,7 +70,11 @@ def test_edge_subdivision_refuses_what_it_cannot_do():
     with pytest.raises(ValueError, match="in_dim must be 2"):
         _edge_subdivision.edge_subdivision_2d(Network.random([3, 4, 1], seed=0), BOX)
     with pytest.raises(TypeError, match=r"neuronboundary\.Network"):
-        _edge_subdivision.edge_subdivision_2d(NeuronLayer.random(3, 2, seed=0), BOX)
+        _edge_subdivision.edge_subdivision_2d(np.ones((3, 2)), BOX)
+    # a layer is the one-layer network: the same regions as the exact arrangement
+    layer = NeuronLayer.random(6, 2, seed=0)
+    count = _edge_subdivision.edge_subdivision_2d(layer, BOX)
+    assert count.n_regions == arrangement_2d(layer, BOX).n_regions
 
 
 # ---------------------------------------------------------------- grid scans
