@@ -74,6 +74,13 @@ class ExactNet:
 
     def pattern_at(self, point: list[Fraction]) -> tuple[int, ...]:
         """The exact sign of every neuron at a rational point."""
+        return self._forward(point)[0]
+
+    def output_at(self, point: list[Fraction]) -> list[Fraction]:
+        """The network's exact output at a rational point (last activation and skips included)."""
+        return self._forward(point)[1]
+
+    def _forward(self, point: list[Fraction]) -> tuple[tuple[int, ...], list[Fraction]]:
         h = list(point)
         inputs = [h]
         out: list[int] = []
@@ -91,7 +98,7 @@ class ExactNet:
                         for i, (hv, row) in enumerate(zip(h, P, strict=True))
                     ]
             inputs.append(h)
-        return tuple(out)
+        return tuple(out), h
 
 
 # ---------------------------------------------------------------- 2-D
