@@ -120,7 +120,8 @@ def test_translate_is_within_its_bound(row, origin):
     rows, err = _exact.translate(np.array([row]), np.array(origin))
     exact = F(row[2]) + F(row[0]) * F(origin[0]) + F(row[1]) * F(origin[1])
     assert abs(F(rows[0, 2]) - exact) <= F(err[0, 2])
-    assert rows[0, 0] == row[0] and rows[0, 1] == row[1]
+    assert rows[0, 0] == row[0]
+    assert rows[0, 1] == row[1]
 
 
 @settings(max_examples=200, deadline=None)
@@ -152,14 +153,16 @@ def test_exact_argsort_orders_rationals_and_finds_ties(pairs):
     # within an error bound, and through a comparator: the same answer
     err = np.abs(key) * 1e-3 + 1e-3
     order2, tied2 = _exact.exact_argsort(key + err / 2, err=err, exact_key=lambda i: exact[i])
-    assert [exact[i] for i in order2] == sorted(exact) and tied2.tolist() == tied.tolist()
+    assert [exact[i] for i in order2] == sorted(exact)
+    assert tied2.tolist() == tied.tolist()
 
     def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return np.array([sign(exact[a] - exact[b]) for a, b in zip(i, j, strict=True)], np.int8)
 
     shuffled = key[::-1].copy()  # a float key that is wrong everywhere
     order3, tied3 = _exact.exact_argsort(shuffled, compare=compare)
-    assert [exact[i] for i in order3] == sorted(exact) and tied3.tolist() == tied.tolist()
+    assert [exact[i] for i in order3] == sorted(exact)
+    assert tied3.tolist() == tied.tolist()
 
 
 def test_distinct_sorted_gives_sorted_floats_even_when_bounds_overlap():
@@ -168,8 +171,10 @@ def test_distinct_sorted_gives_sorted_floats_even_when_bounds_overlap():
     err = np.full(3, 0.05)
     order, starts, values, errors = _exact.distinct_sorted(key, err, lambda i: exact[i])
     assert [exact[i] for i in order] == sorted(exact)
-    assert np.all(np.diff(values) >= 0) and starts.tolist() == [0, 1, 2]
+    assert np.all(np.diff(values) >= 0)
+    assert starts.tolist() == [0, 1, 2]
     # the two whose order the bounds cannot certify became their correctly rounded values
     assert errors.tolist() == [0.05, 0.0, 0.0]
     assert values[1:].tolist() == [float(exact[0]), float(exact[1])]
-    assert all(abs(F(v) - e) <= F(r) for v, e, r in zip(values, sorted(exact), errors, strict=True))
+    for v, e, r in zip(values, sorted(exact), errors, strict=True):  # error 0: correctly rounded
+        assert v == float(e) if r == 0 else abs(F(v) - e) <= F(r)
