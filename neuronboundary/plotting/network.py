@@ -127,9 +127,10 @@ def network_slice_figure(
     fill_regions: bool = True,
     decision_boundary: bool = True,
 ) -> go.Figure:
-    """Regions of a network's 2-D slice: edges coloured by the layer that made them, regions
-    filled by the predicted class (argmax of the outputs; sign for one output), the decision
-    boundary in bold, and optional data points projected onto the plane.
+    """Regions of a network's 2-D slice: edges coloured by the layer that made them, the plane
+    filled by the predicted class (the exact decision regions: argmax of the outputs, ties to
+    the lower index; the sign for one output), the decision boundary in bold, and optional data
+    points projected onto the plane.
 
     Parameters
     ----------
@@ -158,12 +159,10 @@ def network_slice_figure(
         f"layer that made them"
     )
     fig = new_figure(title, *axis_titles)
-    maps = arrangement.output_maps
-    pts = arrangement.points
-    out = maps[:, 0, :] * pts[:, :1] + maps[:, 1, :] * pts[:, 1:] + maps[:, 2, :]
-    cls = (out[:, 0] > 0).astype(int) if net.out_dim == 1 else np.argmax(out, axis=1)
+    decisions = arrangement.decision_regions() if (fill_regions or decision_boundary) else None
     if fill_regions:
-        verts, off = arrangement.polygon_vertices, arrangement.vertex_offsets
+        cls = decisions.labels
+        verts, off = decisions.polygons, decisions.vertex_offsets
         for c in np.unique(cls):
             regs = np.flatnonzero(cls == c)
             xs, ys = _closed_polygons(verts, off, regs)
@@ -176,7 +175,11 @@ def network_slice_figure(
                     fill="toself",
                     fillcolor=_rgba(colour, 0.18),
                     line=dict(width=0),
-                    name=f"predicted {'positive' if net.out_dim == 1 and c else c}",
+                    name=(
+                        f"predicted {'positive' if c else 'negative'}"
+                        if net.out_dim == 1
+                        else f"predicted class {c}"
+                    ),
                     hoverinfo="skip",
                 )
             )
@@ -197,7 +200,7 @@ def network_slice_figure(
             )
         )
     if decision_boundary:
-        xs, ys = _nan_join(arrangement.decision_boundary())
+        xs, ys = _nan_join(decisions.boundary())
         fig.add_trace(
             go.Scatter(
                 x=xs,
