@@ -11,7 +11,7 @@ with a rigorous bound on its error. Each decision is then a filtered predicate:
   determinant of three rows (2-D) or a 2 x 2 one (1-D), with the rows' error bounds;
 * *is it constant on the region?* its gradient against its error bound; otherwise exact.
 
-Undecided predicates recompute the rows exactly (:class:`~neuronboundary._lines_table.LineTable`).
+Undecided predicates recompute the rows exactly (:class:`~neuronboundary._hyperplanes.Hyperplanes`).
 Regions are convex polygons cut one neuron at a time (both sides at once, vectorised across
 polygons); a polygon's vertex is identified by the lines of its two edges. Regions are processed
 depth first in chunks, so memory stays bounded by the chunk.
@@ -26,7 +26,7 @@ import numpy as np
 
 from neuronboundary import _exact
 from neuronboundary._exact import U, gamma, inflate
-from neuronboundary._lines_table import LineTable, normalise
+from neuronboundary._hyperplanes import Hyperplanes, normalise
 from neuronboundary.network import Network, UniformMaps
 
 #: Work per chunk of regions: regions x 3 x width floats (bounds the memory of the maps).
@@ -83,7 +83,7 @@ class Polygons:
 
 # ====================================================================== predicates
 def vertex_signs(
-    table: LineTable,
+    table: Hyperplanes,
     polys: Polygons,
     vid: np.ndarray,
     rows: np.ndarray,
@@ -138,7 +138,7 @@ class CutResult:
 
 
 def cut_layer(
-    table: LineTable,
+    table: Hyperplanes,
     polys: Polygons,
     Z: np.ndarray,
     B: np.ndarray,
@@ -212,7 +212,7 @@ def _rows_of(Z: np.ndarray, B: np.ndarray, p: np.ndarray, j: np.ndarray):
 
 
 def _cut_sequentially(
-    table: LineTable,
+    table: Hyperplanes,
     polys: Polygons,
     signs: np.ndarray,
     cp: np.ndarray,
@@ -292,7 +292,7 @@ def _concat(parts: list[Polygons]) -> Polygons:
 
 
 def _split(
-    table: LineTable,
+    table: Hyperplanes,
     work: Polygons,
     s: np.ndarray,
     lid: np.ndarray,
@@ -394,7 +394,7 @@ def first_inputs(
 
 
 def descend(
-    table: LineTable,
+    table: Hyperplanes,
     network: Network,
     layer: int,
     pieces: Any,
@@ -444,7 +444,7 @@ def descend(
 
 
 def interior_points(
-    table: LineTable,
+    table: Hyperplanes,
     polys: Polygons,
     inside: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[Fraction, Fraction]]]:
@@ -489,7 +489,7 @@ def interior_points(
     return pts, areas, exact
 
 
-def point_signs(table: LineTable, lines: np.ndarray, pts: np.ndarray) -> np.ndarray:
+def point_signs(table: Hyperplanes, lines: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Exact sign of table lines at float points (relative coordinates), row by row."""
     R, E = table.rows[lines], table.errs[lines]
     a, b, c = R.T
@@ -506,7 +506,7 @@ def point_signs(table: LineTable, lines: np.ndarray, pts: np.ndarray) -> np.ndar
     return _exact.decide(value, bound, exact)
 
 
-def exact_polygon(table: LineTable, ring: np.ndarray) -> tuple[tuple[Fraction, Fraction], Fraction]:
+def exact_polygon(table: Hyperplanes, ring: np.ndarray) -> tuple[tuple[Fraction, Fraction], Fraction]:
     """The exact vertex mean (strictly inside) and exact area of a convex polygon given by the
     lines of its edges, counter-clockwise (relative coordinates)."""
     return _exact.polygon_mean_area([table.exact(t) for t in ring])
@@ -532,7 +532,7 @@ class Intervals:
 
 
 def end_signs(
-    table: LineTable, lines: np.ndarray, rows: np.ndarray, errs: np.ndarray, exact_row: Any
+    table: Hyperplanes, lines: np.ndarray, rows: np.ndarray, errs: np.ndarray, exact_row: Any
 ) -> np.ndarray:
     """Exact sign of 1-D rows ``(a, c)`` at breakpoints (roots of table lines), row by row:
     ``z(t_e) = det2(end, z) / a_e`` with ``t_e = -c_e / a_e``."""
@@ -564,7 +564,7 @@ def roots(rows: np.ndarray, errs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cut_layer_1d(
-    table: LineTable,
+    table: Hyperplanes,
     ivs: Intervals,
     Z: np.ndarray,
     B: np.ndarray,

@@ -44,7 +44,7 @@ from neuronboundary._cutting import (
     interior_points,
 )
 from neuronboundary._lines import line_arrangement
-from neuronboundary._lines_table import LineTable
+from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._validate import as_float, as_index, is_integer, read_box
 from neuronboundary.network import Network, as_network
 
@@ -589,7 +589,7 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
     origin = np.array([X0 + (X1 - X0) / 2, Y0 + (Y1 - Y0) / 2])
     layer0 = net.layers[0]
     first = line_arrangement(layer0.weight, layer0.bias, bx, origin, tol)
-    table = LineTable(net, origin)
+    table = Hyperplanes(net, origin)
     table.add_fixed(first.lines, first.rel, first.rel_err)
     n_first = first.lines.shape[0]
     common = dict(
@@ -619,7 +619,7 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
     return _deep(net, first, table, common)
 
 
-def _deep(net: Network, first: Any, table: LineTable, common: dict) -> Arrangement2D:
+def _deep(net: Network, first: Any, table: Hyperplanes, common: dict) -> Arrangement2D:
     """Cut the first layer's faces by every later layer (``_cutting``) and gather the regions."""
     m0 = net.layers[0].n_neurons
     pos = np.unpackbits(first.positive, axis=1, count=m0).astype(np.int8)

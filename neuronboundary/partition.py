@@ -41,7 +41,7 @@ from neuronboundary._cutting import (
     first_inputs,
     roots,
 )
-from neuronboundary._lines_table import LineTable
+from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._validate import as_float_array, as_int, check_finite, read_domain_interval
 from neuronboundary.network import Network, NeuronLayer, as_network, check_layer
 
@@ -102,7 +102,7 @@ class Partition1D:
     thresholds: np.ndarray | None = None
     breakpoint_error: np.ndarray | None = None
     flip_signs: np.ndarray | None = None
-    _table: LineTable | None = None
+    _table: Hyperplanes | None = None
     _lines: np.ndarray | None = None  # table line of each breakpoint (deep)
     _out_maps: np.ndarray | None = None  # (k, 2, out) relative to _origin (deep)
     _out_errs: np.ndarray | None = None
@@ -535,7 +535,7 @@ def _deep(net: Network, first: Partition1D, lo: float, hi: float) -> Partition1D
     """Cut the first layer's sub-intervals by every later layer and gather the breakpoints."""
     layer0 = net.layers[0]
     origin = np.array([lo + (hi - lo) / 2])
-    table = LineTable(net, origin)
+    table = Hyperplanes(net, origin)
     k0 = first.n_intervals
     # the first layer's breakpoints as table lines: the interval ends, then each breakpoint's
     # first neuron (a root of w x + b)
@@ -592,6 +592,6 @@ def _deep(net: Network, first: Partition1D, lo: float, hi: float) -> Partition1D
 
 
 def _normalised(rows: np.ndarray, errs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from neuronboundary._lines_table import normalise
+    from neuronboundary._hyperplanes import normalise
 
     return normalise(rows, errs)

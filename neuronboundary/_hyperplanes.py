@@ -33,7 +33,7 @@ def normalise(rows: np.ndarray, errs: np.ndarray) -> tuple[np.ndarray, np.ndarra
         return rows * scale, errs * scale + _exact.UNDERFLOW * (e[:, None] < -900)
 
 
-class LineTable:
+class Hyperplanes:
     """Rows of the hyperplanes of one slice (see the module docstring); ids are consecutive.
 
     Parameters
