@@ -506,7 +506,9 @@ def point_signs(table: Hyperplanes, lines: np.ndarray, pts: np.ndarray) -> np.nd
     return _exact.decide(value, bound, exact)
 
 
-def exact_polygon(table: Hyperplanes, ring: np.ndarray) -> tuple[tuple[Fraction, Fraction], Fraction]:
+def exact_polygon(
+    table: Hyperplanes, ring: np.ndarray
+) -> tuple[tuple[Fraction, Fraction], Fraction]:
     """The exact vertex mean (strictly inside) and exact area of a convex polygon given by the
     lines of its edges, counter-clockwise (relative coordinates)."""
     return _exact.polygon_mean_area([table.exact(t) for t in ring])

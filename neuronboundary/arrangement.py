@@ -43,8 +43,8 @@ from neuronboundary._cutting import (
     first_inputs,
     interior_points,
 )
-from neuronboundary._lines import line_arrangement
 from neuronboundary._hyperplanes import Hyperplanes
+from neuronboundary._lines import line_arrangement
 from neuronboundary._validate import as_float, as_index, is_integer, read_box
 from neuronboundary.network import Network, as_network
 
