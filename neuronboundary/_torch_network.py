@@ -1,5 +1,6 @@
-"""Reading ``torch.nn.Module`` objects: a model as a chain of affine layers and activations
-(for :meth:`neuronboundary.Network.from_module`), and its ``nn.Linear`` layers by name."""
+"""Reading ``torch.nn.Module`` objects: a model as a chain of affine maps (weights and biases in
+float64) and activations, for :meth:`neuronboundary.Network.from_module`, and its ``nn.Linear``
+layers by name. Knows torch, not the network model."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-from neuronboundary.network import NeuronLayer
 
 #: Modules refused, with the reason given to the user.
 _NOT_PIECEWISE_LINEAR = {
@@ -72,7 +72,7 @@ class _Reader:
 
     def __init__(self, shape: tuple[int, ...] | None) -> None:
         self.shape = shape
-        self.layers: list[NeuronLayer] = []
+        self.layers: list[tuple[np.ndarray, np.ndarray]] = []
         self.slopes: list[float] = []
         self.skips: list[tuple[int, int]] = []
         # pending: the affine map of the current layer over its input, or None
@@ -99,7 +99,7 @@ class _Reader:
     def close(self, slope: float) -> None:
         assert self.pending is not None
         a, c = self.pending
-        self.layers.append(NeuronLayer(a, c))
+        self.layers.append((a, c))
         self.slopes.append(slope)
         self.pending = None
 
@@ -209,7 +209,9 @@ class _Reader:
         self.skips.append((source, target))
         return target
 
-    def finish(self, model: Any) -> tuple[list[NeuronLayer], list[float], list[tuple[int, int]]]:
+    def finish(
+        self, model: Any
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[float], list[tuple[int, int]]]:
         if self.pending is not None:
             self.close(1.0)
         if self.pre is not None:
@@ -220,7 +222,7 @@ class _Reader:
                     "it has no Linear or convolution layer (no neurons)",
                 )
             a, c = self.pre  # an affine map after the last activation: a layer of its own
-            self.layers.append(NeuronLayer(a, c))
+            self.layers.append((a, c))
             self.slopes.append(1.0)
         if not self.layers:
             raise _refuse(
@@ -245,7 +247,7 @@ def _read_shape(input_shape: Any) -> tuple[int, ...] | None:
 
 def read_module(
     model: Any, input_shape: Any = None
-) -> tuple[list[NeuronLayer], list[float], list[tuple[int, int]]]:
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[float], list[tuple[int, int]]]:
     """Layers, activation slopes (0 ReLU, 1 identity, a LeakyReLU) and residual connections
     ``(source, target)`` of a model: an ``nn.Sequential`` read module by module, anything else
     traced with ``torch.fx`` (chains of modules and sums ``x + f(x)``)."""

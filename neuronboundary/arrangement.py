@@ -46,6 +46,7 @@ from neuronboundary._cutting import (
 from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._lines import line_arrangement
 from neuronboundary._validate import as_float, as_index, is_integer, read_box
+from neuronboundary.decision import DecisionRegions2D, decision_network, labels_from_signs
 from neuronboundary.network import Network, as_network
 
 __all__ = ["Arrangement2D", "Region", "arrangement_2d"]
@@ -457,11 +458,21 @@ class Arrangement2D:
             return self.zero_set(-1, 0)
         return self.decision_regions().boundary()
 
-    def decision_regions(self) -> Any:
-        """The regions of constant predicted class (see :class:`DecisionRegions2D`)."""
-        from neuronboundary.decision import decision_regions_2d
+    def decision_regions(self) -> DecisionRegions2D:
+        """The cells of constant predicted class, exactly (see
+        :class:`~neuronboundary.decision.DecisionRegions2D`): the network is extended by a layer
+        of exact output differences and the same engine cuts every region by their zero sets.
 
-        return decision_regions_2d(self)
+        >>> from neuronboundary import NeuronLayer
+        >>> net = Network([NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])])  # 2 outputs
+        >>> dr = arrangement_2d(net, ((-1, 1), (-1, 1))).decision_regions()
+        >>> dr.class_areas().tolist()  # class 0 where x1 >= x2
+        [2.0, 2.0]
+        """
+        ext, i, j = decision_network(self.network)
+        arr = arrangement_2d(ext, self.box, tol=self.tol)
+        labels = labels_from_signs(arr.layer_signs(-1), i, j, self.network.out_dim)
+        return DecisionRegions2D(arr, labels, self.network.out_dim, (i, j))
 
     @cached_property
     def output_maps(self) -> np.ndarray:

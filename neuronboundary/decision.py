@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary.network import Network, NeuronLayer
+from neuronboundary.network import Network, NeuronLayer, difference_layer
 
-__all__ = ["DecisionIntervals", "DecisionRegions2D", "decision_intervals", "decision_network"]
+__all__ = ["DecisionIntervals", "DecisionRegions2D", "decision_network", "runs"]
 
 
 def decision_network(network: Network) -> tuple[Network, np.ndarray, np.ndarray]:
@@ -36,17 +36,27 @@ def decision_network(network: Network) -> tuple[Network, np.ndarray, np.ndarray]
     """
     K = network.out_dim
     if K == 1:
-        rows = np.ones((1, 1))
+        diff = NeuronLayer(np.ones((1, 1)), np.zeros(1))
         i, j = np.zeros(1, np.int64), np.full(1, -1, np.int64)
     else:
-        i, j = np.triu_indices(K, k=1)
-        rows = np.zeros((i.shape[0], K))
-        rows[np.arange(i.shape[0]), i] = 1.0
-        rows[np.arange(i.shape[0]), j] = -1.0
-    diff = NeuronLayer(rows, np.zeros(rows.shape[0]))
-    acts = [*network.negative_slopes, np.ones(rows.shape[0])]
+        diff, i, j = difference_layer(K)
+    acts = [*network.negative_slopes, np.ones(diff.n_neurons)]
     skips = [tuple(sk) for sk in network.skips]
-    return Network([*network.layers, diff], acts, skips), i.astype(np.int64), j.astype(np.int64)
+    return Network([*network.layers, diff], acts, skips), i, j
+
+
+def runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive equal rows merged: ``(starts, run_of)``, where each run starts and the run of
+    each row (rows (k, ...) of labels or memberships along a line).
+
+    >>> runs(np.array([0, 0, 2, 2, 0]))
+    (array([0, 2, 4]), array([0, 0, 1, 1, 2]))
+    """
+    change = np.ones(rows.shape[0], dtype=bool)
+    if rows.shape[0] > 1:
+        differ = rows[1:] != rows[:-1]
+        change[1:] = differ.reshape(differ.shape[0], -1).any(axis=1)
+    return np.flatnonzero(change), np.cumsum(change) - 1
 
 
 def labels_from_signs(signs: np.ndarray, i: np.ndarray, j: np.ndarray, K: int) -> np.ndarray:
@@ -132,20 +142,6 @@ class DecisionRegions2D:
         return self.arrangement.adjacency_segments[differ]
 
 
-def decision_regions_2d(arrangement: Any) -> DecisionRegions2D:
-    """Cells of constant predicted class of a 2-D arrangement (its network extended by the
-    output differences, cut by the same engine)."""
-    from neuronboundary.arrangement import arrangement_2d
-
-    net = arrangement.network
-    ext, i, j = decision_network(net)
-    arr = arrangement_2d(ext, arrangement.box, tol=arrangement.tol)
-    K = net.out_dim
-    signs = arr.layer_signs(-1)
-    labels = labels_from_signs(signs, i, j, K)
-    return DecisionRegions2D(arr, labels, K, (i, j))
-
-
 @dataclass(frozen=True, eq=False)
 class DecisionIntervals:
     """Sub-intervals of constant predicted class along a line (see
@@ -181,19 +177,3 @@ class DecisionIntervals:
         """The decision sub-interval of each input (same convention as
         :meth:`Partition1D.locate`), decided exactly."""
         return self._groups[self.partition.locate(x)]
-
-
-def decision_intervals(partition: Any) -> DecisionIntervals:
-    """Sub-intervals of constant predicted class of a 1-D partition (its network extended by the
-    output differences)."""
-    from neuronboundary.partition import partition_1d
-
-    net = partition.network
-    ext, i, j = decision_network(net)
-    part = partition_1d(ext, partition.interval)
-    labels = labels_from_signs(part.layer_signs(-1), i, j, net.out_dim)
-    change = np.concatenate([[True], labels[1:] != labels[:-1]])
-    groups = np.cumsum(change) - 1
-    starts = np.flatnonzero(change)
-    bps = np.concatenate([part.breakpoints[starts], part.breakpoints[-1:]])
-    return DecisionIntervals(bps, labels[starts], part, groups)

@@ -27,7 +27,8 @@ from neuronboundary._validate import (
     read_domain_interval,
     thresholds_vector,
 )
-from neuronboundary.network import Network, NeuronLayer, as_network, check_layer
+from neuronboundary.decision import runs
+from neuronboundary.network import Network, NeuronLayer, as_network, check_layer, difference_layer
 from neuronboundary.partition import DENSE_LIMIT, Partition1D, layer_partition, partition_1d
 
 __all__ = [
@@ -296,11 +297,7 @@ def _deep_groups(
     if k is None:
         extra = NeuronLayer(np.eye(m), -t)
     else:
-        i, j = np.triu_indices(m, k=1)
-        rows = np.zeros((i.shape[0], m))
-        rows[np.arange(i.shape[0]), i] = 1.0
-        rows[np.arange(i.shape[0]), j] = -1.0
-        extra = NeuronLayer(rows, np.zeros(i.shape[0]))
+        extra, i, j = difference_layer(m)
     slopes = [*net.negative_slopes[:lay], np.ones(m), np.ones(extra.n_neurons)]
     skips = [tuple(sk) for sk in net.skips if sk.target <= lay]
     ext = Network([*net.layers[: lay + 1], extra], slopes, skips)
@@ -313,9 +310,7 @@ def _deep_groups(
         beats[:, i, j] = signs >= 0  # ties go to the lower index
         beats[:, j, i] = signs < 0
         member = beats.sum(axis=1) < k
-    change = np.concatenate([[True], np.any(member[1:] != member[:-1], axis=1)])
-    range_of = np.cumsum(change) - 1
-    starts = np.flatnonzero(change)
+    starts, range_of = runs(member)
     bps = np.concatenate([part.breakpoints[starts], part.breakpoints[-1:]])
     return GroupPartition1D(
         breakpoints=bps,

@@ -37,7 +37,15 @@ from neuronboundary._validate import (
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Network", "Neuron", "NeuronLayer", "Skip", "as_network", "check_layer"]
+__all__ = [
+    "Network",
+    "Neuron",
+    "NeuronLayer",
+    "Skip",
+    "as_network",
+    "check_layer",
+    "difference_layer",
+]
 
 
 # ====================================================================== activations, skips
@@ -457,8 +465,8 @@ class Network:
         """
         from neuronboundary._torch_network import read_module
 
-        layers, slopes, skips = read_module(model, input_shape)
-        return cls(layers, slopes, skips)
+        maps, slopes, skips = read_module(model, input_shape)
+        return cls([NeuronLayer(w, b) for w, b in maps], slopes, skips)
 
     # ------------------------------------------------------------------ data
     @property
@@ -1032,6 +1040,21 @@ class NeuronLayer(Network):
             linear.weight.copy_(torch.tensor(self._weight))
             linear.bias.copy_(torch.tensor(self._bias))
         return linear
+
+
+def difference_layer(m: int) -> tuple[NeuronLayer, np.ndarray, np.ndarray]:
+    """The layer of every difference ``y_i - y_j`` (``i < j``) of m values: weights +1 and -1,
+    no bias, so the differences are exact. Returns ``(layer, i, j)``.
+
+    >>> layer, i, j = difference_layer(3)
+    >>> layer.weight.tolist(), i.tolist(), j.tolist()
+    ([[1.0, -1.0, 0.0], [1.0, 0.0, -1.0], [0.0, 1.0, -1.0]], [0, 0, 1], [1, 2, 2])
+    """
+    i, j = np.triu_indices(m, k=1)
+    rows = np.zeros((i.shape[0], m))
+    rows[np.arange(i.shape[0]), i] = 1.0
+    rows[np.arange(i.shape[0]), j] = -1.0
+    return NeuronLayer(rows, np.zeros(i.shape[0])), i.astype(np.int64), j.astype(np.int64)
 
 
 # ====================================================================== argument checks

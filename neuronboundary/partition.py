@@ -43,6 +43,7 @@ from neuronboundary._cutting import (
 )
 from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._validate import as_float_array, as_int, check_finite, read_domain_interval
+from neuronboundary.decision import DecisionIntervals, decision_network, labels_from_signs, runs
 from neuronboundary.network import Network, NeuronLayer, as_network, check_layer
 
 __all__ = ["Partition1D", "crossing_points", "partition_1d"]
@@ -274,12 +275,22 @@ class Partition1D:
         col = self.network.neuron_index(layer, neuron)
         return self.breakpoints.copy(), self.values[:, col].copy()
 
-    def decision_intervals(self) -> Any:
-        """The sub-intervals of constant predicted class (see
-        :class:`~neuronboundary.decision.DecisionIntervals`)."""
-        from neuronboundary.decision import decision_intervals
+    def decision_intervals(self) -> DecisionIntervals:
+        """The sub-intervals of constant predicted class, exactly (see
+        :class:`~neuronboundary.decision.DecisionIntervals`): the network is extended by a layer
+        of exact output differences and partitioned by the same engine.
 
-        return decision_intervals(self)
+        >>> net = Network([NeuronLayer([[1.0], [-1.0]], [0.0, 0.5])])  # 2 outputs
+        >>> di = partition_1d(net, (-1.0, 1.0)).decision_intervals()
+        >>> di.breakpoints.tolist(), di.labels.tolist()  # class 0 where x >= 0.5 - x
+        ([-1.0, 0.25, 1.0], [1, 0])
+        """
+        ext, i, j = decision_network(self.network)
+        part = partition_1d(ext, self.interval)
+        labels = labels_from_signs(part.layer_signs(-1), i, j, self.network.out_dim)
+        starts, run_of = runs(labels)
+        bps = np.concatenate([part.breakpoints[starts], part.breakpoints[-1:]])
+        return DecisionIntervals(bps, labels[starts], part, run_of)
 
     # ------------------------------------------------------------------ points
     def locate(self, x: Any) -> np.ndarray:
