@@ -306,6 +306,18 @@ def exact_argsort(
     Returns ``(order, tied)``: ``tied[i]`` (length n - 1) says that ``order[i]`` and
     ``order[i + 1]`` are exactly equal and in the same segment.
     """
+    order, tied, _ = _argsort(key, segment, err, exact_key, compare)
+    return order, tied
+
+
+def _argsort(
+    key: np.ndarray,
+    segment: np.ndarray | None,
+    err: np.ndarray | None,
+    exact_key: Callable[[int], Any] | None,
+    compare: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`exact_argsort`, also returning the sorted float keys (``None`` when not needed)."""
     n = key.shape[0]
     if segment is None:
         # numpy's SIMD quicksort (several times faster than a stable sort); the order of equal
@@ -325,12 +337,12 @@ def exact_argsort(
         order = np.lexsort((key, segment))
         seg_sorted = segment[order]
     if n < 2:
-        return order, np.zeros(0, dtype=bool)
+        return order, np.zeros(0, dtype=bool), key[order]
     same_seg = (
         np.ones(n - 1, dtype=bool) if seg_sorted is None else seg_sorted[1:] == seg_sorted[:-1]
     )
     if compare is not None:
-        return _verify_order(order, same_seg, seg_sorted, compare)
+        return (*_verify_order(order, same_seg, seg_sorted, compare), None)
     ks = key[order]
     if err is None:
         with np.errstate(invalid="ignore"):
@@ -344,7 +356,7 @@ def exact_argsort(
     unsure &= same_seg
     tied = np.zeros(n - 1, dtype=bool)
     if not unsure.any():
-        return order, tied
+        return order, tied, ks
     # runs joined by unsure links: sort each exactly by (exact key, index)
     link = np.flatnonzero(unsure)
     starts = link[np.concatenate([[True], link[1:] != link[:-1] + 1])]
@@ -355,7 +367,7 @@ def exact_argsort(
         STATS["exact"] += e - s
         for pos in range(s, e - 1):
             tied[pos] = keyed[pos - s][0] == keyed[pos - s + 1][0]
-    return order, tied
+    return order, tied, key[order]
 
 
 def distinct_sorted(
@@ -369,11 +381,9 @@ def distinct_sorted(
     A float whose order against a neighbour the bounds cannot certify (or that overflowed) is
     replaced by its correctly rounded exact value, so the floats are sorted too.
     """
-    order, tied = exact_argsort(key, err=err, exact_key=exact_key)
+    order, tied, ks = _argsort(key, None, err, exact_key, None)
     n = order.shape[0]
-    ks = key[order]
-    es = None if err is None else err[order].copy()
-    ks = ks.copy()
+    es = None if err is None else err[order]
     with np.errstate(invalid="ignore"):
         if es is not None and n:
             close = ~((ks[:-1] + es[:-1]) < (ks[1:] - es[1:]))
@@ -383,10 +393,13 @@ def distinct_sorted(
             fix |= ~np.isfinite(ks) | ~np.isfinite(es)
         else:
             fix = ~np.isfinite(ks)
-    for q in np.flatnonzero(fix).tolist():
-        ks[q] = to_float(exact_key(int(order[q])))
+    bad = np.flatnonzero(fix)
+    if bad.size:
+        ks = ks.copy()
+        for q in bad.tolist():
+            ks[q] = to_float(exact_key(int(order[q])))
         if es is not None:
-            es[q] = 0.0
+            es[bad] = 0.0
     starts = np.flatnonzero(np.concatenate([[True], ~tied])) if n else np.zeros(0, np.int64)
     return order, starts, ks[starts], None if es is None else es[starts]
 

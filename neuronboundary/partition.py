@@ -468,8 +468,8 @@ def layer_partition(
     errors = None if inner_err is None else np.concatenate(([0.0], inner_err, [0.0]))
     # sign just right of lo, decided combinatorially: a neuron whose crossing is <= lo is on
     # its positive side iff w > 0
-    slope = np.sign(w).astype(np.int8)
-    first = np.where(below_lo, slope, -slope).astype(np.int8)
+    slope = (w > 0).view(np.int8) - (w < 0).view(np.int8)
+    first = np.where(below_lo, slope, -slope)
     if t is None:
         first[const] = np.sign(b[const]).astype(np.int8)
     else:  # constant neurons: sign(b - t), exactly
