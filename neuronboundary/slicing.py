@@ -15,7 +15,7 @@ from neuronboundary._validate import (
     finite_vector,
     unwrap_scalar,
 )
-from neuronboundary.network import Network, as_network
+from neuronboundary.network import Network, NeuronLayer, as_network  # noqa: F401 (the examples)
 
 __all__ = [
     "PCA",
