@@ -8,6 +8,7 @@ repository's reproduction, ``python -m reproduce`` (reproduce/, beside the libra
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -100,8 +101,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks in benchmarks/ and print their tables (not timed tests)."""
+    """Run the benchmarks in benchmarks/ and print their tables (not timed tests), ours side by
+    side with the peers' methods. Relucent 1.0.0 (AGPL; its gurobipy wheel carries Gurobi's
+    size-limited licence) is installed only with NEURONBOUNDARY_BENCH_RELUCENT=1 (dependency
+    group bench-relucent) and removed otherwise; without it bench_relucent.py prints
+    "Relucent not installed". Arguments: the scripts to run (default: all)."""
     install(session)
+    if os.environ.get("NEURONBOUNDARY_BENCH_RELUCENT") == "1":
+        peers = nox.project.dependency_groups(PYPROJECT, "bench-relucent")
+        session.install(*CONSTRAINTS, *peers)
+    else:
+        session.run("python", "-m", "pip", "uninstall", "-q", "-y", "relucent", "gurobipy")
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import os
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -18,14 +21,62 @@ def best_time(fn: Callable[[], Any], repeat: int = 5) -> float:
     return best
 
 
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_rss_peak() -> bool:
+    """Give free heap memory back to the system (glibc's ``malloc_trim``), so that the call
+    measured must fault its memory in again, then reset the kernel's resident high-water mark
+    (VmHWM) to the current RSS (Linux >= 4.0)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return False
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def peak_memory(fn: Callable[[], Any]) -> int:
-    """Peak bytes allocated by Python/numpy during one call (tracemalloc)."""
+    """Peak bytes allocated during one call: the larger of tracemalloc's peak (Python and numpy
+    allocations) and, on Linux, the rise of the process's resident high-water mark over its
+    size before the call (this one also sees torch's allocator, which tracemalloc does not)."""
+    gc.collect()
+    rss_before = _status_kib("VmRSS") if _reset_rss_peak() else None
     tracemalloc.start()
     try:
         fn()
-        return tracemalloc.get_traced_memory()[1]
+        traced = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    hwm = _status_kib("VmHWM")
+    if rss_before is None or hwm is None:
+        return traced
+    return max(traced, (hwm - rss_before) * 1024)
+
+
+def load_line() -> str:
+    """The machine's load average, CPU count and torch's threads, to print above a table of
+    times (on a busy machine threads wait for each other: set OMP_NUM_THREADS=1 and
+    OPENBLAS_NUM_THREADS=1 for steadier times)."""
+    import torch
+
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (
+        f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs; "
+        f"torch threads: {torch.get_num_threads()}"
+    )
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

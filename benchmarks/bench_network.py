@@ -1,7 +1,9 @@
 """Network slices: regions of deep ReLU networks in 2-D, breakpoints along a line.
 
-2-D: ``arrangement_2d`` on torch-default-initialised networks over [-1, 1]^2 against a 1024 x 1024
-grid scan (distinct sign patterns over all neurons at the grid points; it misses small regions).
+2-D: ``arrangement_2d`` on torch-default-initialised networks over [-1, 1]^2, side by side with
+Berzins' edge subdivision on the same weights (``_edge_subdivision``: torch, float64) and with
+the fastest 1024 x 1024 grid scan (``_grid_scan``: distinct sign patterns over all neurons at the
+grid points; it misses small regions).
 1-D: all breakpoints along the segment between two random inputs of a 784 -> 1024 x 3 -> 10 MLP,
 against a scan of 100,000 points along it.
 Run: ``nox -s bench`` (or ``python benchmarks/bench_network.py [--quick]``). The machine's load
@@ -11,7 +13,6 @@ average is printed first: on a busy machine BLAS threads fight for the cores (sm
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,32 +20,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _table import best_time, peak_memory, print_table
+from _edge_subdivision import edge_subdivision_2d
+from _grid_scan import distinct_patterns, fastest_scan
+from _table import best_time, load_line, peak_memory, print_table
 
 from neuronboundary import Network, arrangement_2d, partition_1d, slice_1d
 
 BOX = ((-1.0, 1.0), (-1.0, 1.0))
-
-
-def distinct_patterns(net: Network, pts: np.ndarray, chunk: int = 16384) -> int:
-    """Number of distinct sign patterns (all neurons) at the given points."""
-    nbytes = (net.n_neurons + 7) // 8
-    keys = np.empty((pts.shape[0], nbytes), dtype=np.uint8)
-    for s in range(0, pts.shape[0], chunk):
-        z = np.concatenate(net.preactivations(pts[s : s + chunk]), axis=1)
-        keys[s : s + chunk] = np.packbits(z > 0, axis=1)
-    return np.unique(keys.view(np.dtype((np.void, nbytes))).ravel()).shape[0]
-
-
-def grid_scan(net: Network, n: int) -> int:
-    (x0, x1), (y0, y1) = BOX
-    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    return distinct_patterns(net, np.column_stack([gx.ravel(), gy.ravel()]))
+GRID = 1024
 
 
 def main(quick: bool = False) -> None:
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
+    print(load_line())
     rows = []
     sizes = [[2, 64, 64, 1], [2, 128, 128, 128, 1]]
     if not quick:
@@ -53,39 +40,54 @@ def main(quick: bool = False) -> None:
         net = Network.random(size, seed=0)
         repeat = 5 if size[1] <= 64 else (3 if size[1] <= 128 else 1)
         t = best_time(lambda net=net: arrangement_2d(net, BOX), repeat=repeat)
-        arr = arrangement_2d(net, BOX)
+        n_regions = arrangement_2d(net, BOX).n_regions
         mem = peak_memory(lambda net=net: arrangement_2d(net, BOX))
+        t_sub = best_time(lambda net=net: edge_subdivision_2d(net, BOX), repeat=repeat)
+        sub = edge_subdivision_2d(net, BOX)
+        mem_sub = peak_memory(lambda net=net: edge_subdivision_2d(net, BOX))
+        scan = fastest_scan(net, BOX, GRID, repeat=min(repeat, 3))
+        mem_scan = peak_memory(scan.run)
         name = " -> ".join(map(str, size))
         rows.append(
             [
                 name,
-                "exact",
-                f"{arr.n_regions:,}",
-                "100 %",
+                f"{n_regions:,}",
                 f"{t:.3f}",
-                f"{arr.n_regions / t:,.0f}",
-                "-",
                 f"{mem / 2**20:.0f}",
+                "Berzins edge subdivision",
+                f"{sub.n_regions:,}",
+                f"{t_sub:.3f}",
+                f"{t / t_sub:.2f}x",
+                f"{mem_sub / 2**20:.0f}",
             ]
         )
-        start = time.perf_counter()
-        found = grid_scan(net, 1024)
-        t_grid = time.perf_counter() - start
         rows.append(
             [
-                name,
-                "grid 1024x1024",
-                f"{found:,}",
-                f"{100 * found / arr.n_regions:.1f} %",
-                f"{t_grid:.3f}",
-                f"{found / t_grid:,.0f}",
-                f"exact is {t_grid / t:.1f}x faster",
-                "-",
+                "",
+                "",
+                "",
+                "",
+                f"grid {GRID}^2: {scan.name}",
+                f"{scan.count:,} ({100 * scan.count / n_regions:.1f} %)",
+                f"{scan.seconds:.3f}",
+                f"{t / scan.seconds:.2f}x",
+                f"{mem_scan / 2**20:.0f}",
             ]
         )
     print_table(
-        f"arrangement_2d of networks (torch default init, seed 0) over {BOX} vs a grid scan",
-        ["network", "method", "regions", "found", "seconds", "regions/s", "ratio", "peak MiB"],
+        f"arrangement_2d of networks (torch default init, seed 0) over {BOX} vs peers on the same "
+        "weights; best-of-n seconds",
+        [
+            "network",
+            "regions",
+            "exact s",
+            "exact MiB",
+            "peer",
+            "peer regions",
+            "peer s",
+            "exact/peer",
+            "peer MiB",
+        ],
         rows,
     )
 

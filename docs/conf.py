@@ -165,14 +165,12 @@ def _prepare(app: object) -> None:
 #: Section title of each module, in page order. A public name of a module not listed here
 #: (a new module) gets a section of its own, titled by its module name.
 API_SECTIONS = {
-    "neuronboundary.layer": "Layers",
+    "neuronboundary.network": "Networks and layers",
     "neuronboundary.partition": "Exact 1-D partitions",
     "neuronboundary.arrangement": "Exact 2-D arrangements",
+    "neuronboundary.decision": "Decision regions",
     "neuronboundary.polygons": "Polygons",
     "neuronboundary.slicing": "Slices, directions, sweep intervals",
-    "neuronboundary.network": "Networks",
-    "neuronboundary.network_partition": "Networks along a line",
-    "neuronboundary.network_arrangement": "Networks over a plane",
     "neuronboundary.groups": "Groups",
     "neuronboundary.quantiles": "Quantiles",
     "neuronboundary.similarity": "Similarity",
@@ -183,6 +181,7 @@ API_SECTIONS = {
 }
 #: Submodules documented under their own name (not re-exported by ``neuronboundary``).
 API_SUBMODULES = (
+    "neuronboundary.decision",
     "neuronboundary.polygons",
     "neuronboundary.plotting",
     "neuronboundary.export",
@@ -331,7 +330,7 @@ def _strip_any(app, what, name, obj, options, signature, return_annotation):
 
 
 def _canonical_to_public() -> dict[str, str]:
-    """``neuronboundary.layer.NeuronLayer`` -> ``neuronboundary.NeuronLayer``: type hints
+    """``neuronboundary.network.NeuronLayer`` -> ``neuronboundary.NeuronLayer``: type hints
     name the defining module, the API documents the public name."""
     aliases = {}
     for name in neuronboundary.__all__:

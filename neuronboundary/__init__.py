@@ -5,6 +5,7 @@ for many neurons at once, their guidelines, their input boundaries and the exact
 the input space into regions of constant sign pattern, and groups of neurons over the input.
 """
 
+from neuronboundary._torch_network import find_linear, linear_layer_names
 from neuronboundary.activations import collect_activations, iter_activations
 from neuronboundary.arrangement import Arrangement2D, Region, arrangement_2d
 from neuronboundary.groups import (
@@ -17,10 +18,7 @@ from neuronboundary.groups import (
     rule,
     top_k,
 )
-from neuronboundary.layer import Neuron, NeuronLayer, find_linear, linear_layer_names
-from neuronboundary.network import Network
-from neuronboundary.network_arrangement import NetworkArrangement2D, NetworkRegion
-from neuronboundary.network_partition import NetworkPartition1D
+from neuronboundary.network import Network, Neuron, NeuronLayer, Skip
 from neuronboundary.partition import Partition1D, crossing_points, partition_1d
 from neuronboundary.quantiles import QuantileThresholds, StreamingQuantiles, quantile_thresholds
 from neuronboundary.similarity import neuron_order, similarity
@@ -43,14 +41,12 @@ __all__ = [
     "GroupPartition1D",
     "GroupRule",
     "Network",
-    "NetworkArrangement2D",
-    "NetworkPartition1D",
-    "NetworkRegion",
     "Neuron",
     "NeuronLayer",
     "Partition1D",
     "QuantileThresholds",
     "Region",
+    "Skip",
     "StreamingQuantiles",
     "above",
     "arrangement_2d",

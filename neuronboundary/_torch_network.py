@@ -1,14 +1,17 @@
-"""Reading a ``torch.nn.Module`` as a chain of affine layers and activations (for
-:meth:`neuronboundary.Network.from_module`)."""
+"""Reading ``torch.nn.Module`` objects: a model as a chain of affine maps (weights and biases in
+float64) and activations, for :meth:`neuronboundary.Network.from_module`, and its ``nn.Linear``
+layers by name. Knows torch, not the network model."""
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neuronboundary.layer import NeuronLayer
+if TYPE_CHECKING:
+    import torch
+
 
 #: Modules refused, with the reason given to the user.
 _NOT_PIECEWISE_LINEAR = {
@@ -69,7 +72,7 @@ class _Reader:
 
     def __init__(self, shape: tuple[int, ...] | None) -> None:
         self.shape = shape
-        self.layers: list[NeuronLayer] = []
+        self.layers: list[tuple[np.ndarray, np.ndarray]] = []
         self.slopes: list[float] = []
         self.skips: list[tuple[int, int]] = []
         # pending: the affine map of the current layer over its input, or None
@@ -96,7 +99,7 @@ class _Reader:
     def close(self, slope: float) -> None:
         assert self.pending is not None
         a, c = self.pending
-        self.layers.append(NeuronLayer(a, c))
+        self.layers.append((a, c))
         self.slopes.append(slope)
         self.pending = None
 
@@ -206,7 +209,9 @@ class _Reader:
         self.skips.append((source, target))
         return target
 
-    def finish(self, model: Any) -> tuple[list[NeuronLayer], list[float], list[tuple[int, int]]]:
+    def finish(
+        self, model: Any
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[float], list[tuple[int, int]]]:
         if self.pending is not None:
             self.close(1.0)
         if self.pre is not None:
@@ -217,7 +222,7 @@ class _Reader:
                     "it has no Linear or convolution layer (no neurons)",
                 )
             a, c = self.pre  # an affine map after the last activation: a layer of its own
-            self.layers.append(NeuronLayer(a, c))
+            self.layers.append((a, c))
             self.slopes.append(1.0)
         if not self.layers:
             raise _refuse(
@@ -242,7 +247,7 @@ def _read_shape(input_shape: Any) -> tuple[int, ...] | None:
 
 def read_module(
     model: Any, input_shape: Any = None
-) -> tuple[list[NeuronLayer], list[float], list[tuple[int, int]]]:
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[float], list[tuple[int, int]]]:
     """Layers, activation slopes (0 ReLU, 1 identity, a LeakyReLU) and residual connections
     ``(source, target)`` of a model: an ``nn.Sequential`` read module by module, anything else
     traced with ``torch.fx`` (chains of modules and sums ``x + f(x)``)."""
@@ -328,3 +333,44 @@ def _read_traced(model: Any, reader: _Reader) -> tuple[list, list, list]:
         if reader.clean:
             input_of[node] = len(reader.layers)
     return reader.finish(model)
+
+
+def linear_layer_names(model: torch.nn.Module) -> list[str]:
+    """Dotted names of every ``torch.nn.Linear`` inside ``model`` (in module order).
+
+    >>> import torch
+    >>> linear_layer_names(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()))
+    ['0']
+    """
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module; got {type(model).__name__}. Pass the network "
+            f"itself (a NeuronLayer holds one layer already)."
+        )
+    return [name for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)]
+
+
+def find_linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    """The ``torch.nn.Linear`` at dotted path ``name`` in ``model``, with errors that list the options."""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dotted module name (str); got {name!r}.")
+    available = linear_layer_names(model)
+    try:
+        module = model.get_submodule(name)
+    except AttributeError:
+        raise LookupError(
+            f"no module named {name!r} in {type(model).__name__}; its Linear layers are: "
+            f"{', '.join(repr(n) for n in available) or 'none'}."
+        ) from None
+    if not isinstance(module, torch.nn.Linear):
+        raise TypeError(
+            f"module {name!r} is a {type(module).__name__}, not a torch.nn.Linear; its Linear "
+            f"layers are: {', '.join(repr(n) for n in available) or 'none'}."
+        )
+    return module

@@ -88,6 +88,51 @@ def interval(
     return lo, hi
 
 
+def number_text(value: Any) -> str:
+    """A number as users write it in messages: ``5.0``, ``0.1``, ``-3`` (never ``np.float64(5.0)``)."""
+    value = unwrap_scalar(value)
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    return repr(value)
+
+
+def read_box(value: Any, name: str = "box", dim: int = 2) -> tuple[tuple[float, float], ...]:
+    """Read a box ``((x1_lo, x1_hi), (x2_lo, x2_hi), ...)`` of ``dim`` axes with finite ends and
+    ``lo < hi`` on every axis."""
+    array = as_float_array(value, name)
+    if array.shape != (dim, 2):
+        spec = ", ".join(f"(x{i + 1}_lo, x{i + 1}_hi)" for i in range(dim))
+        raise ValueError(f"{name} must be ({spec}); got shape {array.shape}.")
+    check_finite(array, name)
+    for axis in range(dim):
+        lo, hi = array[axis]
+        if not lo < hi:
+            raise ValueError(
+                f"{name} is empty or inverted on axis x{axis + 1}: ({number_text(lo)}, "
+                f"{number_text(hi)}); each axis needs lo < hi."
+            )
+    return tuple((float(array[i, 0]), float(array[i, 1])) for i in range(dim))
+
+
+def read_domain_interval(value: Any, domain: Any) -> tuple[float, float]:
+    """``interval`` intersected with an optional ``domain`` (ends may be infinite)."""
+    lo, hi = interval(value, "interval")
+    if domain is not None:
+        dlo, dhi = interval(domain, "domain", allow_infinite=True)
+        lo, hi = max(lo, dlo), min(hi, dhi)
+        if not lo < hi:
+            raise ValueError(
+                f"interval ({number_text(lo)}, {number_text(hi)}) and domain ({number_text(dlo)}, "
+                f"{number_text(dhi)}) do not overlap in more than a point; choose an interval "
+                f"inside the valid domain."
+            )
+    return lo, hi
+
+
 # ---------------------------------------------------------------- scalars and indices
 def unwrap_scalar(value: Any) -> Any:
     """A 0-d torch tensor or numpy array as its numpy scalar; anything else unchanged."""

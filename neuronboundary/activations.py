@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary.layer import find_linear
+from neuronboundary._torch_network import find_linear
 
 __all__ = ["collect_activations", "iter_activations"]
 

@@ -1,37 +1,31 @@
-"""Exact partition of a 2-D input box by all neurons' boundary lines (a line arrangement).
+"""Exact regions of a network over a 2-D input box: every region of constant sign pattern as a
+convex polygon, with the neuron that made each of its edges.
 
-Each neuron ``y_n = w_n1 x1 + w_n2 x2 + b_n`` is zero on a line. Together the lines cut the box
-into convex regions of constant sign pattern. The construction is combinatorial and vectorised:
+A :class:`~neuronboundary.NeuronLayer` is the one-layer network: its regions are the cells of the
+arrangement of its boundary lines (``_lines``). A deeper network's regions are those cells cut by
+every later layer, one neuron at a time, on each region where that neuron is affine
+(``_cutting``). One result type serves both: :class:`Arrangement2D`.
 
-1. Neurons are grouped into *geometric lines*: neurons whose coefficients are exactly
-   proportional (same or opposite orientation, any scale) share one. Only lines that cross
-   the open box (corners on both sides) take part; the four box edges are lines too, so a
-   boundary through a corner or crossing another on the edge is ordinary concurrency.
-2. Every pair of lines is tested: parallel or not, and whether their crossing lies in the
-   closed box. Along each line the crossings are sorted; equal crossings (three or more
-   lines through one point) are one vertex.
-3. Consecutive vertices along a line are edges; half-edges sorted by angle around each vertex
-   give the face-tracing permutation, whose cycles (labelled by pointer doubling) are the
-   regions; the outer face is the one left of the box's outward half-edges.
-4. One region's sign pattern is evaluated exactly; the others follow across edges (crossing
-   a line flips exactly that line's neurons).
+Numeric contract (CGAL's *exact predicates, inexact constructions*):
 
-Numerics: *exact predicates, float constructions* (as CGAL's most used kernel). Every decision
-above is the sign of a 2 x 2 or 3 x 3 determinant of the float64 coefficients (which are exact
-rationals), computed by a float filter with a rigorous error bound and, when the filter cannot
-decide, with ``fractions.Fraction`` (see ``neuronboundary._exact``). So the regions, their
-patterns, adjacency and point location are those of exact arithmetic for any float64 layer
-and box: far from the origin, tiny, with lines one ulp apart or exactly concurrent. Vertex
-coordinates, areas and interior points are float64 constructions (interior points are checked
-exactly to lie inside their region; a sliver thinner than float resolution gets its centroid
-and area from exact arithmetic). An explicit ``tol`` opts in to merging crossings closer than
-``tol * diagonal(box)`` along a line, for users who want near-concurrent lines treated as
-concurrent.
+* **Exact**: which regions exist, their sign patterns, adjacency, which neuron made each edge,
+  :meth:`Arrangement2D.locate`, the zero sets and the decision boundary are those of exact
+  rational arithmetic on the given float64 weights, for any box (far from the origin, tiny,
+  with lines one ulp apart, with exact cancellations in deep layers, overflowing or subnormal
+  weights). A float filter with a rigorous error bound decides almost every predicate; the rest
+  are recomputed with integers (``neuronboundary._exact``).
+* **Float constructions**, relative to the box centre ``origin``: each polygon vertex lies within
+  ``vertex_error`` (per coordinate) of the exact vertex; ``areas`` are the shoelace of those
+  vertices (exact, rounded once, for regions thinner than ``1e-6`` of their extent);
+  ``points`` lie strictly inside their region (checked exactly; a region that contains no
+  float64 point, thinner than the float spacing, gets the rounding of an exact interior point,
+  kept exactly by :meth:`Arrangement2D.exact_point`).
+* ``tol`` (opt-in, first layer only) merges crossings closer than ``tol * diagonal(box)`` along
+  a line, for users who want near-concurrent lines treated as concurrent.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,49 +33,31 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from neuronboundary._exact import (
-    affine_signs,
-    det2_signs,
-    det3_signs,
-    exact_affine,
-    exact_crossing,
-    exact_sign,
-    line_signs,
+from neuronboundary import _exact
+from neuronboundary._cutting import (
+    Emitted,
+    Polygons,
+    cut_layer,
+    descend,
+    first_inputs,
+    interior_points,
 )
-from neuronboundary._validate import as_float, as_float_array, as_index, check_finite, is_integer
-from neuronboundary.layer import NeuronLayer, check_layer
+from neuronboundary._hyperplanes import Hyperplanes
+from neuronboundary._lines import line_arrangement
+from neuronboundary._validate import as_float, as_index, is_integer, read_box
+from neuronboundary.decision import DecisionRegions2D, decision_network, labels_from_signs
+from neuronboundary.network import Network, as_network
 
-__all__ = ["Arrangement2D", "Region", "arrangement_2d", "read_box"]
+__all__ = ["Arrangement2D", "Region", "arrangement_2d"]
 
-#: Rows of region points evaluated at once when computing sign patterns (a block that
-#: stays in cache: 1024 rows measured 2.7x faster than 8192 for 1000 neurons).
-_CHUNK = 1024
-
-
-def read_box(box: Any, name: str = "box") -> tuple[tuple[float, float], tuple[float, float]]:
-    """Read ``((x1_lo, x1_hi), (x2_lo, x2_hi))`` with finite ends and ``lo < hi`` on both axes."""
-    array = as_float_array(box, name)
-    if array.shape != (2, 2):
-        raise ValueError(
-            f"{name} must be ((x1_lo, x1_hi), (x2_lo, x2_hi)); got shape {array.shape}."
-        )
-    check_finite(array, name)
-    for axis in (0, 1):
-        lo, hi = array[axis]
-        if not lo < hi:
-            raise ValueError(
-                f"{name} is empty or inverted on axis x{axis + 1}: ({lo}, {hi}); "
-                f"each axis needs lo < hi."
-            )
-    return (float(array[0, 0]), float(array[0, 1])), (float(array[1, 0]), float(array[1, 1]))
+#: Box edges as edge tags in :attr:`Arrangement2D.edge_neurons` (x1 = lo, x1 = hi, x2 = lo, x2 = hi).
+BOX_TAGS = (-1, -2, -3, -4)
 
 
 @dataclass(frozen=True)
 class Region:
-    """One region of an arrangement: a convex polygon of constant sign pattern.
+    """One region: a convex polygon of constant sign pattern.
 
     Attributes
     ----------
@@ -90,13 +66,14 @@ class Region:
     vertices : numpy.ndarray
         Shape (k, 2), counter-clockwise, k >= 3.
     signs : numpy.ndarray
-        Shape (m,), int8: the sign of every neuron inside the region (0 only for neurons that
-        are zero everywhere).
+        Shape (N,), int8: the sign of every neuron inside the region (0 only for neurons that
+        are zero everywhere on it).
     area : float
-        Area of the polygon.
     point : numpy.ndarray
-        Shape (2,), a float point inside (the mean of the vertices, checked exactly; for a
-        sliver thinner than float resolution, the rounded exact centroid).
+        Shape (2,), a point strictly inside (see :meth:`Arrangement2D.exact_point`).
+    edge_neurons : numpy.ndarray
+        Shape (k,), int64: the neuron (pattern column) whose zero set carries the edge from
+        vertex i to i + 1, or -1..-4 for the box edges (x1 = lo, x1 = hi, x2 = lo, x2 = hi).
     """
 
     index: int
@@ -104,6 +81,7 @@ class Region:
     signs: np.ndarray
     area: float
     point: np.ndarray
+    edge_neurons: np.ndarray
 
 
 class _Regions(Sequence):
@@ -125,82 +103,128 @@ class _Regions(Sequence):
             yield self._arr.region(i)
 
 
-@dataclass(frozen=True, eq=False)
 class Arrangement2D:
-    """The exact arrangement of a 2-D layer's boundary lines inside a box.
+    """The regions of constant sign pattern of a network (or layer) over a 2-D input box.
 
-    Built by :func:`arrangement_2d`. Storage is compact: polygons in CSR form, sign patterns as
-    two packed bit planes (positive, negative), so 250k regions x 1000 neurons take ~60 MB.
+    Built by :func:`arrangement_2d`. Neurons are pattern columns over all layers (see
+    :attr:`Network.neuron_offsets`); for a :class:`~neuronboundary.NeuronLayer` they are its
+    neurons. Storage: polygons in CSR form (``vertex_offsets``), sign patterns as two packed bit
+    planes (positive, negative), so 250k regions x 1000 neurons take ~60 MB.
 
     Attributes
     ----------
-    layer : NeuronLayer
-        The layer, shape (m, 2).
+    network : Network
+        The network (a NeuronLayer for one layer), in_dim 2.
     box : tuple
         ``((x1_lo, x1_hi), (x2_lo, x2_hi))``.
     tol : float or None
-        The opt-in merging tolerance, ``None`` for the exact arrangement (the default).
+        The opt-in merging tolerance of the first layer, ``None`` for exact (the default).
+    origin : numpy.ndarray
+        Shape (2,), the box centre: constructions are computed relative to it.
     vertex_offsets : numpy.ndarray
         Shape (R + 1,), int64; region r's polygon is
         ``polygon_vertices[vertex_offsets[r]:vertex_offsets[r + 1]]``.
     polygon_vertices : numpy.ndarray
-        Shape (sum of polygon sizes, 2), float64, counter-clockwise per region.
+        Shape (F, 2), float64, counter-clockwise per region.
+    vertex_error : numpy.ndarray
+        Shape (F,): each vertex coordinate is within this of the exact vertex (relative to
+        ``origin``; the absolute float adds its own rounding).
+    edge_lines : numpy.ndarray
+        Shape (F,), int64: the line carrying the edge from each polygon vertex to the next;
+        :meth:`neurons_on_line` gives its neurons, lines 0-3 are the box edges.
     areas : numpy.ndarray
         Shape (R,), float64.
     points : numpy.ndarray
         Shape (R, 2), float64, one point strictly inside each region.
-    adjacency : numpy.ndarray
-        Shape (E, 2), int64, pairs ``(r, s)`` with ``r < s`` of regions sharing an edge.
-    adjacency_line : numpy.ndarray
-        Shape (E,), int64, the geometric line of that edge (see :meth:`separating`).
-    line_offsets : numpy.ndarray
-        With ``line_neurons``, a CSR map from geometric line to its neurons (sorted);
-        lines 0-3 are the box edges (x1 = lo, x1 = hi, x2 = lo, x2 = hi).
-    line_neurons : numpy.ndarray
-        See ``line_offsets``.
+    positive_bits, negative_bits : numpy.ndarray
+        Shape (R, ceil(N / 8)), uint8: packed sign patterns (see :meth:`signs_of`).
     n_crossing_lines : int
-        Geometric boundary lines that cut the box interior.
-    vertices : numpy.ndarray
-        Shape (V, 2), float64, every vertex of the arrangement (box corners included).
-    vertex_multiplicity : numpy.ndarray
-        Shape (V,), int64, lines through each vertex (box edges count).
+        Geometric boundary lines of the first layer that cut the box interior.
     """
 
-    layer: NeuronLayer
-    box: tuple[tuple[float, float], tuple[float, float]]
-    tol: float | None
-    vertex_offsets: np.ndarray
-    polygon_vertices: np.ndarray
-    areas: np.ndarray
-    points: np.ndarray
-    positive_bits: np.ndarray
-    negative_bits: np.ndarray
-    adjacency: np.ndarray
-    adjacency_line: np.ndarray
-    line_offsets: np.ndarray
-    line_neurons: np.ndarray
-    n_crossing_lines: int
-    vertices: np.ndarray
-    vertex_multiplicity: np.ndarray
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
 
     # ------------------------------------------------------------------ basics
     @property
     def n_regions(self) -> int:
         """Number of regions R."""
-        return self.areas.shape[0]
+        return self.vertex_offsets.shape[0] - 1
 
     @property
     def n_neurons(self) -> int:
-        """Number of neurons m."""
-        return self.layer.n_neurons
+        """Number of neurons N (all layers)."""
+        return self.network.n_neurons
+
+    @property
+    def layer(self) -> Network:
+        """The network (kept for code written for one layer: a NeuronLayer is a network)."""
+        return self.network
 
     def __len__(self) -> int:
         return self.n_regions
 
     def __repr__(self) -> str:
         return (
-            f"Arrangement2D(n_regions={self.n_regions}, n_neurons={self.n_neurons}, box={self.box})"
+            f"Arrangement2D(n_regions={self.n_regions}, n_neurons={self.n_neurons}, "
+            f"layers={self.network.layer_sizes}, box={self.box})"
         )
+
+    # ------------------------------------------------------------------ constructions (lazy)
+    @cached_property
+    def _polygons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        xy, rad, tags, _ = self._first.polygons()
+        return xy, rad, tags.astype(np.int64)
+
+    @cached_property
+    def _xy(self) -> np.ndarray:
+        return self._polygons[0]
+
+    @cached_property
+    def vertex_error(self) -> np.ndarray:
+        """Shape (F,): each polygon vertex is within this (per coordinate) of the exact vertex,
+        relative to ``origin`` (the absolute float adds its own rounding)."""
+        return self._polygons[1]
+
+    @cached_property
+    def edge_lines(self) -> np.ndarray:
+        """Shape (F,), int64: the line carrying the edge from each polygon vertex to the next;
+        :meth:`neurons_on_line` gives its neurons, lines 0-3 are the box edges."""
+        return self._polygons[2]
+
+    @cached_property
+    def _constructions(self) -> tuple[np.ndarray, np.ndarray, dict]:
+        polys = Polygons(self._xy, self.vertex_error, self.edge_lines, self.vertex_offsets)
+        pts, areas, exact = interior_points(self._table, polys, self._inside)
+        return pts, areas, exact
+
+    @property
+    def areas(self) -> np.ndarray:
+        """Area of each region, (R,) float64 (computed on first access)."""
+        return self._constructions[1]
+
+    @property
+    def _points(self) -> np.ndarray:
+        return self._constructions[0]
+
+    @property
+    def _exact_points(self) -> dict:
+        return self._constructions[2]
+
+    @cached_property
+    def vertices(self) -> np.ndarray:
+        """Every vertex of the first layer's line arrangement (box corners included), (V, 2)."""
+        return self.vertices_rel + self.origin
+
+    @cached_property
+    def polygon_vertices(self) -> np.ndarray:
+        """Vertices of every polygon, absolute coordinates (F, 2)."""
+        return self._xy + self.origin
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        """One point strictly inside each region, absolute coordinates (R, 2)."""
+        return self._points + self.origin
 
     @property
     def regions(self) -> Sequence[Region]:
@@ -217,15 +241,26 @@ class Arrangement2D:
             signs=self.signs_of(r)[0],
             area=float(self.areas[r]),
             point=self.points[r].copy(),
+            edge_neurons=self.edge_neurons[lo:hi].copy(),
         )
 
+    def exact_point(self, index: int) -> tuple[Fraction, Fraction]:
+        """A point strictly inside region ``index`` as exact rationals (absolute coordinates):
+        ``points[index]`` itself, or, for a region too thin to contain a float64 point, the
+        exact point that ``points[index]`` rounds."""
+        r = self._check_region(index)
+        rel = self._exact_points.get(r, self._points[r])
+        return tuple(_exact.shifted(self.origin, rel))
+
+    # ------------------------------------------------------------------ patterns
     def signs_of(self, regions: Any) -> np.ndarray:
-        """Sign patterns of the given regions: int8 array (len(regions), m)."""
+        """Sign patterns of the given regions: int8 array (len(regions), N)."""
         idx = np.atleast_1d(np.asarray(regions))
         if idx.dtype.kind not in "iu":
             raise TypeError(f"regions must be integer indices; got dtype {idx.dtype}.")
-        for r in idx[(idx < 0) | (idx >= self.n_regions)][:1]:
+        for r in idx[(idx < -self.n_regions) | (idx >= self.n_regions)][:1]:
             self._check_region(int(r))
+        idx = idx % max(self.n_regions, 1)
         m = self.n_neurons
         pos = np.unpackbits(self.positive_bits[idx], axis=1, count=m)
         neg = np.unpackbits(self.negative_bits[idx], axis=1, count=m)
@@ -233,96 +268,255 @@ class Arrangement2D:
 
     @property
     def signs(self) -> np.ndarray:
-        """Dense sign patterns of all regions, int8 (R, m). Prefer :meth:`signs_of` when large."""
+        """Dense sign patterns of all regions, int8 (R, N). Prefer :meth:`signs_of` when large."""
         return self.signs_of(np.arange(self.n_regions))
 
-    def line_of(self, neuron: int) -> int:
-        """Geometric line index carrying ``neuron`` (-1 for a constant neuron or one whose
-        line misses the box interior)."""
-        neuron = as_index(neuron, "neuron", self.n_neurons)
-        return int(self._neuron_line[neuron])
+    def layer_signs(self, layer: int) -> np.ndarray:
+        """The columns of :attr:`signs` that belong to ``layer``, int8 (R, m_layer)."""
+        lay = self.network._check_layer_index(layer)
+        off = self.network.neuron_offsets
+        lo, hi = int(off[lay]), int(off[lay + 1])
+        b0, b1 = lo // 8, (hi + 7) // 8  # unpack only the bytes that hold the layer
+        pos = np.unpackbits(self.positive_bits[:, b0:b1], axis=1)[:, lo - 8 * b0 : hi - 8 * b0]
+        neg = np.unpackbits(self.negative_bits[:, b0:b1], axis=1)[:, lo - 8 * b0 : hi - 8 * b0]
+        return (pos.astype(np.int8) - neg.astype(np.int8)).astype(np.int8)
+
+    def _sign_entries(self, regions: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        byte, bit = cols // 8, 7 - cols % 8
+        pos = (self.positive_bits[regions, byte] >> bit) & 1
+        neg = (self.negative_bits[regions, byte] >> bit) & 1
+        return pos.astype(np.int8) - neg.astype(np.int8)
+
+    # ------------------------------------------------------------------ lines and edges
+    @property
+    def n_lines(self) -> int:
+        """Number of lines (box edges and every neuron line an edge lies on)."""
+        return self.line_offsets.shape[0] - 1
 
     def neurons_on_line(self, line: int) -> np.ndarray:
-        """Neurons (sorted) whose boundary is geometric line ``line``."""
-        n_lines = self.line_offsets.shape[0] - 1
+        """Neurons (sorted pattern columns) whose zero set is line ``line`` (lines 0-3: the box
+        edges; a box edge carries the first-layer neurons whose boundary is that edge)."""
         if is_integer(line) and int(line) < 0:
             raise IndexError(
-                f"line must be an integer in [0, {n_lines}); got {int(line)}. (line_of gives -1 "
-                f"for a neuron on no line: constant, or whose boundary misses the box.)"
+                f"line must be an integer in [0, {self.n_lines}); got {int(line)}. (line_of gives "
+                f"-1 for a neuron on no line: constant, or whose boundary misses the box.)"
             )
-        line = as_index(line, "line", n_lines)
+        line = as_index(line, "line", self.n_lines)
         return self.line_neurons[self.line_offsets[line] : self.line_offsets[line + 1]]
 
+    def line_of(self, neuron: int) -> int:
+        """The first-layer line carrying ``neuron`` (a first-layer neuron; -1 for a constant
+        neuron or one whose line misses the box interior)."""
+        m0 = self.network.layer_sizes[0]
+        neuron = as_index(neuron, "neuron", m0)
+        return int(self._neuron_line[neuron])
+
+    @cached_property
+    def _neuron_line(self) -> np.ndarray:
+        m0 = self.network.layer_sizes[0]
+        out = np.full(m0, -1, dtype=np.int64)
+        n0 = self._n_first_lines
+        counts = np.diff(self.line_offsets[: n0 + 1])
+        members = self.line_neurons[: self.line_offsets[n0]]
+        out[members] = np.repeat(np.arange(n0), counts)
+        return out
+
+    @cached_property
+    def edge_neurons(self) -> np.ndarray:
+        """The neuron (pattern column) of each polygon edge, (F,) int64: the first neuron of
+        its line, or -1..-4 for the box edges (x1 = lo, x1 = hi, x2 = lo, x2 = hi)."""
+        first = np.full(self.n_lines, -1, dtype=np.int64)
+        has = np.diff(self.line_offsets) > 0
+        first[has] = self.line_neurons[self.line_offsets[:-1][has]]
+        first[:4] = BOX_TAGS
+        return first[self.edge_lines]
+
+    @cached_property
+    def _inside(self) -> np.ndarray:
+        """For each polygon edge, the sign of its line's row on the polygon (+1 or -1)."""
+        owner = np.repeat(np.arange(self.n_regions), np.diff(self.vertex_offsets))
+        lines = self.edge_lines
+        out = np.zeros(lines.shape[0], dtype=np.int8)
+        box = lines < 4
+        out[box] = np.array([1, -1, 1, -1], dtype=np.int8)[lines[box]]
+        rep = self._line_rep[lines[~box]]
+        out[~box] = self._sign_entries(owner[~box], rep)
+        return out
+
+    @cached_property
+    def _line_rep(self) -> np.ndarray:
+        """The neuron whose row represents each line in the table (its sign is the row's)."""
+        rep = np.full(self.n_lines, -1, dtype=np.int64)
+        has = np.diff(self.line_offsets) > 0
+        rep[has] = self.line_neurons[self.line_offsets[:-1][has]]
+        return rep
+
     # ------------------------------------------------------------------ adjacency
+    @cached_property
+    def _adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._first_adjacency is not None:
+            return self._first_adjacency
+        return _chord_adjacency(self)
+
+    @property
+    def adjacency(self) -> np.ndarray:
+        """Pairs ``(r, s)``, ``r < s``, of regions sharing an edge, int64 (E, 2), sorted."""
+        return self._adjacency[0]
+
+    @property
+    def adjacency_line(self) -> np.ndarray:
+        """The line of each shared edge, int64 (E,) (:meth:`neurons_on_line`)."""
+        return self._adjacency[1]
+
+    @cached_property
+    def adjacency_segments(self) -> np.ndarray:
+        """The shared edge of each adjacent pair as a segment, float64 (E, 2, 2)."""
+        seg = self._adjacency[2]
+        return (seg() if callable(seg) else seg) + self.origin
+
     def neighbors(self, region: int) -> list[tuple[int, np.ndarray]]:
-        """Regions sharing an edge with ``region``, each with the neurons that separate them."""
+        """Regions sharing an edge with ``region``, each with the neurons whose sign differs
+        across it."""
         r = self._check_region(region)
-        rows = np.flatnonzero((self.adjacency[:, 0] == r) | (self.adjacency[:, 1] == r))
+        adj = self.adjacency
+        rows = np.flatnonzero((adj[:, 0] == r) | (adj[:, 1] == r))
         out = []
-        for e in rows:
-            other = int(self.adjacency[e, 1] if self.adjacency[e, 0] == r else self.adjacency[e, 0])
-            out.append((other, self.neurons_on_line(int(self.adjacency_line[e]))))
+        for e in rows.tolist():
+            other = int(adj[e, 1] if adj[e, 0] == r else adj[e, 0])
+            out.append((other, self.transition(r, other)))
         return sorted(out, key=lambda pair: pair[0])
 
     def separating(self, a: int, b: int) -> np.ndarray:
-        """Neurons on the edge shared by adjacent regions ``a`` and ``b``.
+        """Neurons whose sign differs across the edge shared by adjacent regions ``a`` and ``b``.
 
         Raises ``ValueError`` when they share no edge (use :meth:`transition` for any pair).
         """
         ra, rb = sorted((self._check_region(a), self._check_region(b)))
-        hit = np.flatnonzero((self.adjacency[:, 0] == ra) & (self.adjacency[:, 1] == rb))
-        if hit.size == 0:
+        adj = self.adjacency
+        if not np.any((adj[:, 0] == ra) & (adj[:, 1] == rb)):
             raise ValueError(
                 f"regions {a} and {b} share no edge; transition({a}, {b}) gives the neurons "
                 f"whose sign differs between any two regions."
             )
-        return self.neurons_on_line(int(self.adjacency_line[hit[0]]))
+        return self.transition(ra, rb)
+
+    def to_networkx(self) -> Any:
+        """The region adjacency as a ``networkx.Graph`` (needs the optional networkx): one node
+        per region (attributes ``area``, ``point``), one edge per shared edge (attribute
+        ``neurons``: the neurons whose sign differs across it)."""
+        try:
+            import networkx as nx
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "to_networkx needs networkx: pip install networkx (or the package's `graph` extra)."
+            ) from None
+        g = nx.Graph()
+        for r in range(self.n_regions):
+            g.add_node(r, area=float(self.areas[r]), point=tuple(self.points[r].tolist()))
+        for a, b in self.adjacency.tolist():
+            g.add_edge(a, b, neurons=tuple(self.transition(a, b).tolist()))
+        return g
+
+    # ------------------------------------------------------------------ boundaries
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every boundary segment between two regions once: ``(segments (S, 2, 2), neurons
+        (S,))``, each with the first neuron (pattern column) of its line
+        (:attr:`adjacency_line` and :meth:`neurons_on_line` give all of them)."""
+        return self.adjacency_segments, self._line_rep[self.adjacency_line]
+
+    def zero_set(self, layer: int, neuron: int, *, polylines: bool = False) -> Any:
+        """Where neuron ``neuron`` of ``layer`` changes sign (its boundary in the box).
+
+        Returns segments (S, 2, 2): the shared edges of adjacent regions on which the neuron's
+        sign differs (decided exactly); with ``polylines=True`` a list of (k, 2) arrays, the
+        segments chained where they share an end point.
+
+        >>> from neuronboundary import NeuronLayer
+        >>> net = Network([NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]),
+        ...                NeuronLayer([[1.0, 1.0]], [-0.5])])
+        >>> arr = arrangement_2d(net, ((-1, 1), (-1, 1)))
+        >>> [line.round(2).tolist() for line in arr.zero_set(1, 0, polylines=True)]
+        [[[-1.0, 0.5], [0.0, 0.5], [0.5, 0.0], [0.5, -1.0]]]
+        """
+        col = self.network.neuron_index(layer, neuron)
+        adj = self.adjacency
+        differ = self._sign_entries(adj[:, 0], np.full(adj.shape[0], col)) != self._sign_entries(
+            adj[:, 1], np.full(adj.shape[0], col)
+        )
+        seg = self.adjacency_segments[differ]
+        return _chain(seg) if polylines else seg
+
+    def decision_boundary(self) -> np.ndarray:
+        """The network's decision boundary as segments (S, 2, 2), decided exactly.
+
+        One output: where its sign changes. Several: where the predicted class (the argmax,
+        ties to the lower index) changes, from :meth:`decision_regions`.
+        """
+        net = self.network
+        plain = not net._skips_into(net.n_layers) and (net.negative_slopes[-1] == 1.0).all()
+        if net.out_dim == 1 and plain:  # the output is the last layer's pre-activation
+            return self.zero_set(-1, 0)
+        return self.decision_regions().boundary()
+
+    def decision_regions(self) -> DecisionRegions2D:
+        """The cells of constant predicted class, exactly (see
+        :class:`~neuronboundary.decision.DecisionRegions2D`): the network is extended by a layer
+        of exact output differences and the same engine cuts every region by their zero sets.
+
+        >>> from neuronboundary import NeuronLayer
+        >>> net = Network([NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])])  # 2 outputs
+        >>> dr = arrangement_2d(net, ((-1, 1), (-1, 1))).decision_regions()
+        >>> dr.class_areas().tolist()  # class 0 where x1 >= x2
+        [2.0, 2.0]
+        """
+        ext, i, j = decision_network(self.network)
+        arr = arrangement_2d(ext, self.box, tol=self.tol)
+        labels = labels_from_signs(arr.layer_signs(-1), i, j, self.network.out_dim)
+        return DecisionRegions2D(arr, labels, self.network.out_dim, (i, j))
+
+    @cached_property
+    def output_maps(self) -> np.ndarray:
+        """The output layer's pre-activation on each region, (R, 3, out_dim): on region r,
+        output j is ``x1 * M[r, 0, j] + x2 * M[r, 1, j] + M[r, 2, j]`` (float64)."""
+        maps = self._out_maps
+        if maps is None:  # one layer: the same map everywhere
+            layer = self.network.layers[-1]
+            one = np.vstack([layer.weight.T, layer.bias[None, :]])
+            return np.broadcast_to(one, (self.n_regions, *one.shape))
+        out = maps.copy()
+        out[:, 2, :] -= maps[:, 0, :] * self.origin[0] + maps[:, 1, :] * self.origin[1]
+        return out
 
     # ------------------------------------------------------------------ points
     def locate(self, x: Any) -> np.ndarray:
         """Region index of each input point, int64 array (n,).
 
-        A point exactly on a boundary line belongs to no open region and gets ``-1`` (its
-        pattern, from :meth:`NeuronLayer.signs`, has a 0 where no region's has). Points outside
-        the box raise ``ValueError``.
+        A point exactly on a boundary belongs to no open region and gets ``-1`` (its exact
+        pattern, from :meth:`Network.signs`, has a 0 where no region's has). Points outside
+        the box raise ``ValueError``. Decided exactly, with memory bounded by chunks of points
+        (a grid index of the polygons, then exact point-in-polygon tests).
         """
+        from neuronboundary._locate import locate_2d
+
         pts = self._check_points(x)
-        keys = self._pattern_keys(self.layer.signs(pts))
-        lookup = self._key_index
-        out = np.fromiter((lookup.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
-        return out
+        return locate_2d(self, pts)
+
+    def signs_at(self, x: Any) -> np.ndarray:
+        """Exact sign pattern at each input point, int8 (n, N)."""
+        return self.network.signs(self._check_points(x))
 
     def transition(self, a: Any, b: Any) -> np.ndarray:
-        """Neurons whose sign differs between ``a`` and ``b`` (sorted indices).
+        """Neurons whose sign differs between ``a`` and ``b`` (sorted pattern columns).
 
         ``a`` and ``b`` are each a region index or an input point of shape (2,). Moving an input
         from ``a`` to ``b`` flips exactly these neurons.
 
+        >>> from neuronboundary import NeuronLayer
         >>> arr = arrangement_2d(NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ((-1, 1), (-1, 1)))
         >>> arr.transition([0.5, 0.5], [-0.5, 0.5])
         array([0])
         """
         return np.flatnonzero(self._pattern(a, "a") != self._pattern(b, "b"))
-
-    # ------------------------------------------------------------------ helpers
-    @cached_property
-    def _key_index(self) -> dict[bytes, int]:
-        keys = self._pattern_keys(self.signs_of(np.arange(self.n_regions)))
-        return {k: i for i, k in enumerate(keys)}
-
-    @cached_property
-    def _neuron_line(self) -> np.ndarray:
-        out = np.full(self.n_neurons, -1, dtype=np.int64)
-        counts = np.diff(self.line_offsets)
-        out[self.line_neurons] = np.repeat(np.arange(counts.shape[0]), counts)
-        return out
-
-    @staticmethod
-    def _pattern_keys(signs: np.ndarray) -> list[bytes]:
-        packed = np.concatenate(
-            [np.packbits(signs > 0, axis=1), np.packbits(signs < 0, axis=1)], axis=1
-        )
-        return [row.tobytes() for row in packed]
 
     def _pattern(self, item: Any, name: str) -> np.ndarray:
         if is_integer(item):
@@ -332,244 +526,54 @@ class Arrangement2D:
             raise ValueError(
                 f"{name} must be one region index or one point (x1, x2); got {pts.shape[0]} points."
             )
-        return self.layer.signs(pts)[0]
+        return self.network.signs(pts)[0]
 
     def _check_region(self, index: Any) -> int:
         return as_index(index, "region index", self.n_regions, allow_negative=True)
 
     def _check_points(self, x: Any, name: str = "x") -> np.ndarray:
-        pts = self.layer.check_inputs(x, name)
+        pts = self.network.check_inputs(x, name)
         (x0, x1), (y0, y1) = self.box
         outside = (pts[:, 0] < x0) | (pts[:, 0] > x1) | (pts[:, 1] < y0) | (pts[:, 1] > y1)
         if outside.any():
+            first = tuple(float(v) for v in pts[outside][0])
             raise ValueError(
                 f"{name} must lie in the box {self.box}; {int(outside.sum())} point(s) do not "
-                f"(first: {tuple(pts[outside][0])}). Build the arrangement on a larger box."
+                f"(first: {first}). Build the arrangement on a larger box."
             )
         return pts
 
 
 # ====================================================================== construction
-def _line_keys(abc: np.ndarray) -> np.ndarray:
-    """A key per line, equal for lines whose coefficients are exactly proportional.
-
-    Divide by the first non-zero of (a, b): a scale-invariant choice, and correctly rounded
-    division maps equal exact quotients to equal floats. Different lines may share a key
-    (quotients within an ulp); :func:`_geometric_lines` separates those exactly.
-    """
-    a, b, c = abc.T
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        pivot = np.where(a != 0, a, b)
-        keys = np.column_stack([a / pivot, b / pivot, c / pivot]) + 0.0  # no negative zero
-    return keys
-
-
-def _proportional(p: np.ndarray, q: np.ndarray) -> bool:
-    """Whether two coefficient rows (a, b, c) are exactly proportional (the same line)."""
-    a1, b1, c1 = (Fraction(float(v)) for v in p)
-    a2, b2, c2 = (Fraction(float(v)) for v in q)
-    return a1 * b2 == a2 * b1 and a1 * c2 == a2 * c1 and b1 * c2 == b2 * c1
-
-
-def _geometric_lines(
-    layer: NeuronLayer, box: tuple[tuple[float, float], tuple[float, float]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct lines that matter inside the box: the 4 box edges first (as lines
-    ``x - x_lo``, ``x - x_hi``, ``y - y_lo``, ``y - y_hi``), then every neuron line that crosses
-    the open box (corners on both sides, decided exactly).
-
-    Returns ``(lines (G, 3), line_offsets, line_neurons, crossing (m,) bool)``: lines hold one
-    representative's float coefficients; a CSR map gives each line's neurons (a neuron whose
-    line is exactly a box edge belongs to that edge's line; neurons whose line misses the open
-    box, and constant neurons, are on no line).
-    """
-    (x0, x1), (y0, y1) = box
-    m = layer.n_neurons
-    abc = np.column_stack([layer.weight, layer.bias])
-    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    corner_signs = affine_signs(layer.weight, layer.bias, corners)  # exact, (4, m)
-    crossing = (corner_signs.max(axis=0) > 0) & (corner_signs.min(axis=0) < 0)
-    # a neuron line along a box edge: zero at that edge's two corners
-    zero = corner_signs == 0
-    on_edge = np.full(m, -1, dtype=np.int64)
-    for edge, (c1, c2) in enumerate(((0, 3), (1, 2), (0, 1), (3, 2))):  # x0, x1, y0, y1
-        on_edge[zero[c1] & zero[c2] & ~layer.is_constant] = edge
-    edges = np.array([[1.0, 0.0, -x0], [1.0, 0.0, -x1], [0.0, 1.0, -y0], [0.0, 1.0, -y1]])
-
-    idx = np.flatnonzero(crossing)
-    keys = _line_keys(abc[idx])
-    order = np.lexsort(keys.T[::-1]) if idx.size else np.zeros(0, dtype=np.int64)
-    idx, keys = idx[order], keys[order]
-    new = np.ones(idx.shape[0], dtype=bool)
-    new[1:] = np.any(keys[1:] != keys[:-1], axis=1)
-    group = np.cumsum(new) - 1
-    # equal keys: proportional, or different lines within an ulp; split the latter exactly
-    starts = np.flatnonzero(new)
-    sizes = np.diff(np.append(starts, idx.shape[0]))
-    next_group = int(group[-1]) + 1 if group.size else 0
-    for s, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-        reps: list[tuple[int, int]] = [(int(idx[s]), int(group[s]))]
-        for t in range(s + 1, s + size):
-            for rep, g in reps:
-                if _proportional(abc[rep], abc[idx[t]]):
-                    group[t] = g
-                    break
-            else:
-                group[t] = next_group
-                reps.append((int(idx[t]), next_group))
-                next_group += 1
-    n_lines = 4 + next_group
-    first_neuron = np.full(next_group, m, dtype=np.int64)
-    np.minimum.at(first_neuron, group, idx)
-    # number the lines by their first neuron, so the result does not depend on the key order
-    renumber = np.empty(next_group, dtype=np.int64)
-    renumber[np.argsort(first_neuron, kind="stable")] = np.arange(next_group)
-    lines = np.vstack([edges, abc[np.sort(first_neuron)] if next_group else np.zeros((0, 3))])
-    neuron_line = on_edge.copy()
-    neuron_line[idx] = 4 + renumber[group]
-    members = np.flatnonzero(neuron_line >= 0)
-    by_line = members[np.argsort(neuron_line[members], kind="stable")]
-    counts = np.bincount(neuron_line[members], minlength=n_lines)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return lines, offsets, by_line, crossing
-
-
-def _pairs_in_box(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair of non-parallel lines that meet in the closed box, decided exactly.
-
-    Returns ``(i, j, d_sign, points)``: i < j, the exact sign of ``D_ij = a_i b_j - a_j b_i``
-    and the float crossing point (Cramer's rule), for drawing and sorting only. Lines 0-3
-    are the box edges ``x - x_lo``, ``x - x_hi``, ``y - y_lo``, ``y - y_hi``.
-    """
-    n = lines.shape[0]
-    ii, jj = np.triu_indices(n, k=1)
-    out = []
-    block = 2_000_000
-    for s in range(0, ii.shape[0], block):
-        i, j = ii[s : s + block], jj[s : s + block]
-        li, lj = lines[i], lines[j]
-        d_sign = det2_signs(li[:, 0], li[:, 1], lj[:, 0], lj[:, 1])
-        keep = d_sign != 0
-        i, j, d_sign, li, lj = i[keep], j[keep], d_sign[keep], li[keep], lj[keep]
-        inside = np.ones(i.shape[0], dtype=bool)
-        # side of each box edge: L_E(p_ij) = det(L_i, L_j, L_E) / D_ij
-        for edge, want in ((0, 1), (1, -1), (2, 1), (3, -1)):
-            # a crossing on the edge itself is on it (det = 0): no test, no exact fallback
-            test = np.flatnonzero(inside & (i != edge) & (j != edge))
-            e = np.broadcast_to(lines[edge], (test.shape[0], 3))
-            side = det3_signs(li[test], lj[test], e) * d_sign[test]
-            inside[test[side * want < 0]] = False
-        i, j, d_sign, li, lj = i[inside], j[inside], d_sign[inside], li[inside], lj[inside]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            det = li[:, 0] * lj[:, 1] - lj[:, 0] * li[:, 1]
-            px = (li[:, 1] * lj[:, 2] - lj[:, 1] * li[:, 2]) / det
-            py = (li[:, 2] * lj[:, 0] - lj[:, 2] * li[:, 0]) / det
-        points = np.column_stack([px, py])
-        # under- or overflow: Cramer's rule from the exact rationals, rounded once
-        for k in np.flatnonzero(~np.isfinite(points).all(axis=1) | (np.abs(det) < 2.0**-960)):
-            points[k] = [float(v) for v in exact_crossing(li[k], lj[k])]
-        out.append((i, j, d_sign, points))
-    if not out:
-        return (np.zeros(0, np.int64),) * 2 + (np.zeros(0, np.int8), np.zeros((0, 2)))
-    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
-
-
-def _exact_sort_runs(
-    key_group: np.ndarray, ordered: np.ndarray, bad: np.ndarray, compare: Any
-) -> np.ndarray:
-    """Re-sort, with an exact comparator, every group (line or vertex) in which the float
-    order was found wrong. ``ordered`` holds element ids sorted by (group, float key); ``bad``
-    marks positions whose order with the next element is wrong. Rare: only near-ties."""
-    import functools
-
-    for g in np.unique(key_group[np.flatnonzero(bad)]):
-        lo = np.searchsorted(key_group, g, side="left")
-        hi = np.searchsorted(key_group, g, side="right")
-        ordered[lo:hi] = sorted(ordered[lo:hi].tolist(), key=functools.cmp_to_key(compare))
-    return ordered
-
-
-def _snap_to_box(points: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]]) -> None:
-    (x0, x1), (y0, y1) = box
-    np.clip(points[:, 0], x0, x1, out=points[:, 0])
-    np.clip(points[:, 1], y0, y1, out=points[:, 1])
-
-
-def _cycle_labels(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Label the cycles of permutation ``nxt`` by their smallest element, and rank each
-    element by its distance from that leader along the cycle (pointer doubling, vectorised).
-
-    After k doublings ``label[e]`` is the minimum over the 2^k elements from e on; once a
-    doubling changes nothing the windows tile every cycle, so the labels are final.
-    """
-    h = nxt.shape[0]
-    label = np.arange(h)
-    jump = nxt.copy()
-    while True:
-        new = np.minimum(label, label[jump])
-        jump = jump[jump]
-        if np.array_equal(new, label):
-            break
-        label = new
-    # list ranking: rank[e] = distance from ptr[e] to e, walking back towards the leader
-    prev = np.empty(h, dtype=np.int64)
-    prev[nxt] = np.arange(h)
-    leader = label == np.arange(h)
-    rank = (~leader).astype(np.int64)
-    ptr = np.where(leader, np.arange(h), prev)
-    while not leader[ptr].all():
-        rank = rank + rank[ptr]
-        ptr = ptr[ptr]
-    return label, rank
-
-
-def _exact_polygon(lines: np.ndarray, pairs: list[tuple[int, int]]) -> tuple[list, Fraction]:
-    """Exact data of a convex polygon whose vertices are crossings of the given line pairs
-    (in counter-clockwise order): the mean of its vertices (a rational point strictly
-    inside) and its area."""
-    verts = [exact_crossing(lines[i], lines[j]) for i, j in pairs]
-    n = len(verts)
-    mean = [sum(v[0] for v in verts) / n, sum(v[1] for v in verts) / n]
-    area = (
-        sum(
-            (verts[k][0] - mean[0]) * (verts[(k + 1) % n][1] - mean[1])
-            - (verts[(k + 1) % n][0] - mean[0]) * (verts[k][1] - mean[1])
-            for k in range(n)
-        )
-        / 2
-    )
-    return mean, area
-
-
-def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float | None = None) -> Arrangement2D:
-    """Exact arrangement of a 2-D layer's boundary lines inside a box.
+def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> Arrangement2D:
+    """Every region of constant sign pattern of a network (or layer) over a 2-D input box.
 
     Parameters
     ----------
-    layer : NeuronLayer with in_dim == 2
-        For a wider layer take a plane first with :func:`~neuronboundary.slice_2d`.
+    network : Network or NeuronLayer with in_dim == 2
+        For a wider input take a plane first with :func:`~neuronboundary.slice_2d`.
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi))
     tol : float, optional
-        Opt-in merging, off by default. When given, crossing points closer than
-        ``tol * diagonal(box)`` along a line are treated as one vertex (near-concurrent lines
-        become concurrent, slivers thinner than that vanish). Without it the result is exact.
+        Opt-in merging, off by default. When given, crossing points of first-layer lines closer
+        than ``tol * diagonal(box)`` along a line are treated as one vertex (near-concurrent
+        lines become concurrent, slivers thinner than that vanish). Deeper layers are exact.
 
     Returns
     -------
     Arrangement2D
         ``.regions`` (polygons, sign patterns, areas, interior points), adjacency with the
-        separating neurons, ``.locate(points)`` and ``.transition(a, b)``.
+        separating neurons, ``.locate(points)``, ``.transition(a, b)``, ``.zero_set``,
+        ``.decision_boundary()``.
 
     Notes
     -----
-    Exact predicates, float constructions (see the module docstring): which regions exist,
-    their sign patterns, adjacency and :meth:`Arrangement2D.locate` are those of exact rational
-    arithmetic on the float64 numbers given, for any box. Vertex coordinates, areas and
-    interior points are float64 approximations. Cost: O(m^2) pair tests plus O(V log V)
-    sorting for V vertices; memory O(V + R m / 4) bytes for the packed sign patterns.
+    Exact predicates, float constructions (see this module's docstring). Cost for one layer:
+    O(m^2) integer chord tests plus sorting the V vertices; memory O(V + R N / 4) bytes.
+    A deeper layer costs one matrix product per region (its maps) and the cuts.
 
     Examples
     --------
+    >>> from neuronboundary import NeuronLayer
     >>> layer = NeuronLayer([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, 0.0])
     >>> arr = arrangement_2d(layer, ((-1, 1), (-1, 1)))
     >>> arr.n_regions  # three lines through the origin cut the square into six
@@ -578,15 +582,12 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float | None = None) ->
     4.0
     >>> arr.transition(arr.locate([[0.5, 0.5]])[0], arr.locate([[-0.5, -0.5]])[0])
     array([0, 1, 2])
+    >>> net = Network([NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]),
+    ...                NeuronLayer([[1.0, 1.0]], [-0.5])])
+    >>> arrangement_2d(net, ((-1, 1), (-1, 1))).n_regions  # relu(x) + relu(y) = 0.5 cuts 3 of 4
+    7
     """
-    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): layer by layer
-        from neuronboundary.network import Network
-
-        if isinstance(layer, Network):
-            from neuronboundary.network_arrangement import network_arrangement_2d
-
-            return network_arrangement_2d(layer, box, tol=tol)
-    check_layer(layer, "arrangement_2d", in_dim=2)
+    net = as_network(network, "arrangement_2d", in_dim=2)
     bx = read_box(box)
     if tol is not None:
         tol = as_float(tol, "tol")
@@ -596,289 +597,227 @@ def arrangement_2d(layer: NeuronLayer, box: Any, *, tol: float | None = None) ->
                 f"1e-9 (merge crossings closer than tol x the box diagonal); got {tol!r}."
             )
     (X0, X1), (Y0, Y1) = bx
-
-    lines, line_offsets, line_neurons, _ = _geometric_lines(layer, bx)
-    # scale each line by a power of two (exact: the same line, the same signs) so that the
-    # largest coefficient is in [0.5, 1): products neither overflow nor lose range needlessly
-    _, exponent = np.frexp(np.abs(lines).max(axis=1))
-    scaled = np.ldexp(lines, -exponent[:, None])
-    exact = np.all(np.ldexp(scaled, exponent[:, None]) == lines, axis=1)  # no underflow
-    lines = np.where(exact[:, None], scaled, lines)
-    pi, pj, d_sign, P = _pairs_in_box(lines)
-    n_pairs = pi.shape[0]
-
-    # ---- every crossing point on both of its lines, sorted along the line
-    # position along line L in direction d_L = (b_L, -a_L)
-    line_e = np.concatenate([pi, pj])
-    other_e = np.concatenate([pj, pi])
-    pair_e = np.concatenate([np.arange(n_pairs), np.arange(n_pairs)])
-    # D(L, other) = D_ij on line i and -D_ij on line j
-    dsig_e = np.concatenate([d_sign, -d_sign]).astype(np.int8)
-    with np.errstate(over="ignore", invalid="ignore"):
-        t_e = lines[line_e, 1] * P[pair_e, 0] - lines[line_e, 0] * P[pair_e, 1]
-    t_e = np.nan_to_num(t_e)
-    order = np.lexsort((t_e, line_e))
-    line_s = line_e[order]
-
-    def along(pos: np.ndarray) -> np.ndarray:
-        """Exact order of consecutive entries pos, pos + 1 on their line: +1 after, 0 same."""
-        a, b = order[pos], order[pos + 1]
-        L = line_e[a]
-        sign = det3_signs(lines[L], lines[other_e[a]], lines[other_e[b]])
-        return sign * dsig_e[a] * dsig_e[b]
-
-    same_line = np.flatnonzero(line_s[1:] == line_s[:-1])
-    step = along(same_line)
-    if (step < 0).any():  # the float order was wrong somewhere: sort those lines exactly
-
-        def compare(x: int, y: int) -> int:
-            L = int(line_e[x])
-            s = det3_signs(lines[[L]], lines[[other_e[x]]], lines[[other_e[y]]])[0]
-            return -int(s * dsig_e[x] * dsig_e[y])
-
-        bad = np.zeros(order.shape[0], dtype=bool)
-        bad[same_line[step < 0]] = True
-        order = _exact_sort_runs(line_s, order, bad, compare)
-        step = along(same_line)
-    line_e, pair_e = line_s, pair_e[order]
-
-    # ---- vertices: crossings that are exactly equal (or within tol, if asked) are one vertex
-    join = step == 0
-    if tol is not None and same_line.size:
-        eps = tol * float(np.hypot(X1 - X0, Y1 - Y0))
-        gap = np.hypot(*(P[pair_e[same_line + 1]] - P[pair_e[same_line]]).T)
-        join |= gap <= eps
-    graph = coo_matrix(
-        (np.ones(int(join.sum())), (pair_e[same_line][join], pair_e[same_line + 1][join])),
-        shape=(n_pairs, n_pairs),
-    )
-    n_vertices, vertex_of_pair = connected_components(graph, directed=False)
-    first_pair = np.full(n_vertices, n_pairs, dtype=np.int64)
-    np.minimum.at(first_pair, vertex_of_pair, np.arange(n_pairs))
-    V = P[first_pair].copy()
-    for edge, (axis, value) in enumerate(((0, X0), (0, X1), (1, Y0), (1, Y1))):
-        on = np.zeros(n_vertices, dtype=bool)
-        on[vertex_of_pair[(pi == edge) | (pj == edge)]] = True
-        V[on, axis] = value
-    _snap_to_box(V, bx)
-
-    # ---- edges: consecutive distinct vertices along each line
-    vert_e = vertex_of_pair[pair_e]
-    keep = np.ones(vert_e.shape[0], dtype=bool)
-    keep[1:] = (line_e[1:] != line_e[:-1]) | (vert_e[1:] != vert_e[:-1])
-    line_e, vert_e = line_e[keep], vert_e[keep]
-    seg = np.flatnonzero(line_e[1:] == line_e[:-1])
-    eu, ev, eline = vert_e[seg], vert_e[seg + 1], line_e[seg]
-    n_edges = seg.shape[0]
-    n_crossing = int(np.unique(eline[eline >= 4]).shape[0])
-    lines_at = np.bincount(vert_e, minlength=n_vertices)
-
-    # ---- half-edges, sorted counter-clockwise around each vertex (exactly)
-    src = np.concatenate([eu, ev])
-    hline = np.concatenate([eline, eline])
-    hdir = np.concatenate([np.ones(n_edges, np.int8), -np.ones(n_edges, np.int8)])
-    twin = np.concatenate([np.arange(n_edges) + n_edges, np.arange(n_edges)])
-    dx = hdir * lines[hline, 1]  # direction of travel: hdir * (b, -a), exact
-    dy = -hdir * lines[hline, 0]
-    upper = ((dy < 0) | ((dy == 0) & (dx < 0))).astype(np.int8)  # 0: angle in [0, pi)
-    with np.errstate(over="ignore", invalid="ignore"):
-        angle = np.arctan2(dy, dx)
-    angle = np.where(angle < 0, angle + 2 * np.pi, angle)
-    by_vertex = np.lexsort((angle, upper, src))
-
-    def ccw(pos: np.ndarray) -> np.ndarray:
-        """Exact: +1 when the half-edge at pos + 1 turns counter-clockwise from that at pos."""
-        a, b = by_vertex[pos], by_vertex[pos + 1]
-        s = det2_signs(
-            lines[hline[a], 0], lines[hline[a], 1], lines[hline[b], 0], lines[hline[b], 1]
-        )
-        return s * hdir[a] * hdir[b]
-
-    src_s = src[by_vertex]
-    same_half = np.flatnonzero(
-        (src_s[1:] == src_s[:-1]) & (upper[by_vertex][1:] == upper[by_vertex][:-1])
-    )
-    turn = ccw(same_half)
-    if (turn <= 0).any():
-
-        def compare_dir(x: int, y: int) -> int:
-            if upper[x] != upper[y]:
-                return int(upper[x]) - int(upper[y])
-            lx, ly = lines[hline[[x]]], lines[hline[[y]]]
-            s = det2_signs(lx[:, 0], lx[:, 1], ly[:, 0], ly[:, 1])[0]
-            return -int(s * hdir[x] * hdir[y])
-
-        bad = np.zeros(by_vertex.shape[0], dtype=bool)
-        bad[same_half[turn <= 0]] = True
-        by_vertex = _exact_sort_runs(src_s, by_vertex, bad, compare_dir)
-    pos = np.empty_like(by_vertex)
-    pos[by_vertex] = np.arange(by_vertex.shape[0])
-    start = np.searchsorted(src_s, src_s, side="left")
-    size = np.bincount(src, minlength=n_vertices)[src_s]
-    slots = np.arange(by_vertex.shape[0])
-    prev_slot = np.where(slots == start, start + size - 1, slots - 1)
-    nxt = by_vertex[prev_slot[pos[twin]]]
-    face, rank = _cycle_labels(nxt)
-
-    # ---- faces -> regions: every face but the outer one (left of the box's outside half-edges)
-    outside = ((hline == 0) & (hdir < 0)) | ((hline == 1) & (hdir > 0))
-    outside |= ((hline == 2) & (hdir < 0)) | ((hline == 3) & (hdir > 0))
-    outer = face[np.flatnonzero(outside)[0]]
-    face_ids, face_of_half = np.unique(face, return_inverse=True)
-    nverts = np.bincount(face_of_half)
-    good = face_ids != outer
-    if tol is not None:
-        good &= nverts >= 3
-    n_regions = int(good.sum())
-    region_of_face = np.full(face_ids.shape[0], -1, dtype=np.int64)
-    region_of_face[good] = np.arange(n_regions)
-    hreg = region_of_face[face_of_half]
-    inreg = np.flatnonzero(hreg >= 0)
-    ordered = inreg[np.lexsort((rank[inreg], hreg[inreg]))]
-    polygon_vertices = V[src[ordered]]
-    counts = np.bincount(hreg[ordered], minlength=n_regions)
-    vertex_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    # shoelace relative to each polygon's first vertex: no cancellation far from the origin
-    first_v = np.repeat(polygon_vertices[vertex_offsets[:-1]], counts, axis=0)
-    rel = polygon_vertices - first_v
-    rel_next = np.roll(rel, -1, axis=0)
-    last = vertex_offsets[1:] - 1
-    rel_next[last] = rel[vertex_offsets[:-1]]
-    cross = rel[:, 0] * rel_next[:, 1] - rel_next[:, 0] * rel[:, 1]
-    areas = np.bincount(hreg[ordered], cross, minlength=n_regions) / 2.0
-    pts = first_v[vertex_offsets[:-1]] + np.column_stack(
-        [
-            np.bincount(hreg[ordered], rel[:, 0], minlength=n_regions) / counts,
-            np.bincount(hreg[ordered], rel[:, 1], minlength=n_regions) / counts,
-        ]
-    )
-
-    # ---- interior points, checked exactly: strictly left of every edge of their region;
-    # regions thinner than float resolution get an exact centroid and area instead
-    own = line_signs(lines[hline[ordered]], pts[hreg[ordered]]) * hdir[ordered]
-    outside = np.bincount(hreg[ordered], own <= 0, minlength=n_regions) > 0
-    # thin regions (area tiny against their extent): float vertices cannot carry the area
-    extent = np.maximum(
-        np.maximum.reduceat(np.abs(rel).max(axis=1), vertex_offsets[:-1]), np.finfo(float).tiny
-    )
-    thin = areas <= 1e-6 * extent * extent
-    slivers = np.flatnonzero(outside | thin)
-    exact_points = {}
-    for r in slivers:
-        halves = ordered[vertex_offsets[r] : vertex_offsets[r + 1]]
-        pairs = [(int(pi[first_pair[v]]), int(pj[first_pair[v]])) for v in src[halves]]
-        exact_points[int(r)], area = _exact_polygon(lines, pairs)
-        areas[r] = float(area)
-        if outside[r]:
-            pts[r] = [float(exact_points[int(r)][0]), float(exact_points[int(r)][1])]
-
-    # ---- adjacency across neuron lines (not box edges)
-    first = np.flatnonzero(hline[:n_edges] >= 4)
-    ra, rb = hreg[first], hreg[twin[first]]
-    ok = (ra >= 0) & (rb >= 0) & (ra != rb)
-    lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
-    _, adj_idx = np.unique(lo_r * (n_regions + 1) + hi_r, return_index=True)
-    adjacency = np.column_stack([lo_r[adj_idx], hi_r[adj_idx]]).reshape(-1, 2)
-    adjacency_line = hline[first[ok]][adj_idx]
-
-    positive, negative = _region_patterns(
-        layer, n_regions, adjacency, adjacency_line, line_offsets, line_neurons, pts, exact_points
-    )
-
-    return Arrangement2D(
-        layer=layer,
+    origin = np.array([X0 + (X1 - X0) / 2, Y0 + (Y1 - Y0) / 2])
+    layer0 = net.layers[0]
+    first = line_arrangement(layer0.weight, layer0.bias, bx, origin, tol)
+    table = Hyperplanes(net, origin)
+    table.add_fixed(first.lines, first.rel, first.rel_err)
+    n_first = first.lines.shape[0]
+    common = dict(
+        network=net,
         box=bx,
         tol=tol,
-        vertex_offsets=vertex_offsets,
-        polygon_vertices=polygon_vertices,
-        areas=areas,
-        points=pts,
-        positive_bits=positive,
-        negative_bits=negative,
-        adjacency=adjacency.astype(np.int64),
-        adjacency_line=adjacency_line.astype(np.int64),
+        origin=origin,
+        n_crossing_lines=first.n_crossing_lines,
+        vertices_rel=first.V,
+        vertex_multiplicity=first.vertex_multiplicity,
+        _table=table,
+        _n_first_lines=n_first,
+    )
+    if net.n_layers == 1 and not net.skips:
+        return Arrangement2D(
+            vertex_offsets=first.vertex_offsets,
+            positive_bits=first.positive,
+            negative_bits=first.negative,
+            line_offsets=first.line_offsets,
+            line_neurons=first.line_neurons,
+            _first=first,
+            _first_adjacency=(first.adjacency, first.adjacency_line, first.segments),
+            _out_maps=None,
+            _out_errs=None,
+            **common,
+        )
+    return _deep(net, first, table, common)
+
+
+def _deep(net: Network, first: Any, table: Hyperplanes, common: dict) -> Arrangement2D:
+    """Cut the first layer's faces by every later layer (``_cutting``) and gather the regions."""
+    m0 = net.layers[0].n_neurons
+    pos = np.unpackbits(first.positive, axis=1, count=m0).astype(np.int8)
+    neg = np.unpackbits(first.negative, axis=1, count=m0).astype(np.int8)
+    signs0 = pos - neg
+    state = first_inputs(net, common["origin"], signs0)
+    xy, rad, tags, _ = first.polygons()
+    polys = Polygons(xy, rad, tags, first.vertex_offsets)
+    out = Emitted()
+    descend(table, net, 1, polys, signs0, state, out, cut_layer)
+    pieces = _concat_all(out.polys)
+    patterns = np.concatenate(out.signs)
+    maps = np.concatenate(out.maps)
+    errs = np.concatenate(out.errs)
+    # the lines: first-layer lines, then one per cut (layer, neuron) on a region
+    n_first = common["_n_first_lines"]
+    cols = table.columns
+    counts = np.concatenate([np.diff(first.line_offsets), np.ones(len(table) - n_first, np.int64)])
+    line_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    line_neurons = np.concatenate([first.line_neurons, cols[n_first:]]).astype(np.int64)
+    return Arrangement2D(
+        vertex_offsets=pieces.off,
+        _xy=pieces.xy,
+        vertex_error=pieces.rad,
+        edge_lines=pieces.tag.astype(np.int64),
+        positive_bits=np.packbits(patterns > 0, axis=1),
+        negative_bits=np.packbits(patterns < 0, axis=1),
         line_offsets=line_offsets,
         line_neurons=line_neurons,
-        n_crossing_lines=n_crossing,
-        vertices=V,
-        vertex_multiplicity=lines_at,
+        _first_adjacency=None,
+        _out_maps=maps,
+        _out_errs=errs,
+        **common,
     )
 
 
-def _region_patterns(
-    layer: NeuronLayer,
-    n_regions: int,
-    adjacency: np.ndarray,
-    adjacency_line: np.ndarray,
-    line_offsets: np.ndarray,
-    line_neurons: np.ndarray,
-    pts: np.ndarray,
-    exact_points: dict[int, list[Fraction]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Packed sign patterns of every region, combinatorially and exactly.
+def _concat_all(parts: list[Polygons]) -> Polygons:
+    if not parts:
+        return Polygons(np.zeros((0, 2)), np.zeros(0), np.zeros(0, np.int64), np.zeros(1, np.int64))
+    xy = np.concatenate([p.xy for p in parts])
+    rad = np.concatenate([p.rad for p in parts])
+    tag = np.concatenate([p.tag for p in parts])
+    cnt = np.concatenate([p.counts for p in parts])
+    return Polygons(xy, rad, tag, np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64))
 
-    One region's pattern is computed exactly at its interior point; every other region is
-    reached by a breadth-first walk over the adjacency graph, and crossing an edge on line L
-    flips exactly the neurons on L (each is non-zero on both sides). That is O(R m / 8) byte
-    operations, cheaper than evaluating m neurons at R points. Regions the walk does not reach
-    (only possible when ``tol`` drops slivers) are evaluated at their points.
-    """
-    m = layer.n_neurons
-    nbytes = (m + 7) // 8
-    positive = np.zeros((n_regions, nbytes), dtype=np.uint8)
-    negative = np.zeros((n_regions, nbytes), dtype=np.uint8)
 
-    def evaluate(regions: np.ndarray) -> None:
-        for s in range(0, regions.shape[0], _CHUNK):
-            rs = regions[s : s + _CHUNK]
-            sg = affine_signs(layer.weight, layer.bias, pts[rs])
-            for k, r in enumerate(rs):
-                if int(r) in exact_points:
-                    point = exact_points[int(r)]
-                    sg[k] = [
-                        exact_sign(exact_affine(layer.weight[n], layer.bias[n], point))
-                        for n in range(m)
-                    ]
-            positive[rs] = np.packbits(sg > 0, axis=1)
-            negative[rs] = np.packbits(sg < 0, axis=1)
-
-    graph = coo_matrix(
-        (np.ones(adjacency.shape[0]), (adjacency[:, 0], adjacency[:, 1])),
-        shape=(n_regions, n_regions),
-    ).tocsr()
-    order, pred = breadth_first_order(graph, 0, directed=False, return_predecessors=True)
-    evaluate(order[:1])
-    # depth of each region in the BFS tree (pointer doubling: depth[v] is the distance from
-    # v to ptr[v]), then the patterns level by level, each from its parent's
-    reached = order
-    idx = np.arange(n_regions)
-    parent = np.where(pred >= 0, pred, idx)
-    depth = (parent != idx).astype(np.int64)
-    ptr = parent.copy()
-    while True:
-        nxt = ptr[ptr]
-        if np.array_equal(nxt, ptr):
-            break
-        depth += depth[ptr]
-        ptr = nxt
-    children = reached[1:]
-    key = np.minimum(children, parent[children]) * (n_regions + 1) + np.maximum(
-        children, parent[children]
+# ====================================================================== adjacency of a deep slice
+def _chord_adjacency(arr: Arrangement2D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adjacent regions of a deep slice, exactly: along each line, the edges of the regions on
+    its positive side and those on its negative side tile the same chord; sorting their end
+    points exactly along the line pairs every overlapping (positive, negative) couple."""
+    table = arr._table
+    off = arr.vertex_offsets
+    R = arr.n_regions
+    F = arr.edge_lines.shape[0]
+    owner = np.repeat(np.arange(R), np.diff(off))
+    nxt = np.arange(F) + 1
+    nxt[off[1:] - 1] = off[:-1]
+    prv = np.arange(F) - 1
+    prv[off[:-1]] = off[1:] - 1
+    tags = arr.edge_lines
+    inner = np.flatnonzero(tags >= 4)
+    if inner.size == 0:
+        return np.zeros((0, 2), np.int64), np.zeros(0, np.int64), np.zeros((0, 2, 2))
+    side = arr._inside[inner]
+    L = tags[inner]
+    # the two ends of each edge as (other line at that end, vertex index), in the line's order
+    start_other, end_other = tags[prv[inner]], tags[nxt[inner]]
+    start_v, end_v = inner, nxt[inner]
+    lo_other = np.where(side > 0, start_other, end_other)
+    hi_other = np.where(side > 0, end_other, start_other)
+    lo_v = np.where(side > 0, start_v, end_v)
+    hi_v = np.where(side > 0, end_v, start_v)
+    n = inner.shape[0]
+    ent_line = np.concatenate([L, L])
+    ent_other = np.concatenate([lo_other, hi_other])
+    ent_v = np.concatenate([lo_v, hi_v])
+    rows = table.rows
+    direction = np.column_stack([rows[ent_line, 1], -rows[ent_line, 0]])
+    xy = arr._xy[ent_v]
+    t = xy[:, 0] * direction[:, 0] + xy[:, 1] * direction[:, 1]
+    rad = arr.vertex_error[ent_v] * (np.abs(direction[:, 0]) + np.abs(direction[:, 1]))
+    t_err = rad + _exact.gamma(3) * (
+        np.abs(xy[:, 0] * direction[:, 0]) + np.abs(xy[:, 1] * direction[:, 1])
     )
-    adj_key = adjacency[:, 0] * (n_regions + 1) + adjacency[:, 1]  # sorted by construction
-    via = adjacency_line[np.searchsorted(adj_key, key)]
-    masks = np.zeros((line_offsets.shape[0] - 1, m), dtype=bool)
-    counts = np.diff(line_offsets)
-    masks[np.repeat(np.arange(counts.shape[0]), counts), line_neurons] = True
-    masks = np.packbits(masks, axis=1)
-    by_depth = np.argsort(depth[children], kind="stable")
-    children, via = children[by_depth], via[by_depth]
-    bounds = np.searchsorted(depth[children], np.arange(1, depth[children].max(initial=0) + 2))
-    for lo, hi in itertools.pairwise(bounds):
-        c, p = children[lo:hi], parent[children[lo:hi]]
-        positive[c] = positive[p] ^ masks[via[lo:hi]]
-        negative[c] = negative[p] ^ masks[via[lo:hi]]
-    missing = np.setdiff1d(np.arange(n_regions), reached)
-    if missing.size:
-        evaluate(missing)
-    return positive, negative
+    E = table.errs
+
+    def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            gap = t[j] - t[i]
+            slack = (t_err[i] + t_err[j]) * (1 + 4 * _exact.U) + 2 * _exact.U * (
+                np.abs(t[i]) + np.abs(t[j])
+            )
+        out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
+        unsure = np.flatnonzero(out == 2)
+        if unsure.size:
+            a, b = i[unsure], j[unsure]
+            Lr = rows[ent_line[a]]
+            li, lj = rows[ent_other[a]], rows[ent_other[b]]
+            eL, ei, ej = E[ent_line[a]], E[ent_other[a]], E[ent_other[b]]
+
+            def ex3(e: int) -> tuple:
+                return (
+                    table.exact(ent_line[a[e]]),
+                    table.exact(ent_other[a[e]]),
+                    table.exact(ent_other[b[e]]),
+                )
+
+            def ex_i(e: int) -> tuple:
+                p, q = table.exact(ent_line[a[e]]), table.exact(ent_other[a[e]])
+                return p[:2], q[:2]
+
+            def ex_j(e: int) -> tuple:
+                p, q = table.exact(ent_line[a[e]]), table.exact(ent_other[b[e]])
+                return p[:2], q[:2]
+
+            d3 = _exact.det3_signs(Lr, li, lj, eL, ei, ej, ex3)
+            di = _exact.det2_signs(Lr[:, :2], li[:, :2], eL[:, :2], ei[:, :2], ex_i)
+            dj = _exact.det2_signs(Lr[:, :2], lj[:, :2], eL[:, :2], ej[:, :2], ex_j)
+            out[unsure] = -(d3 * di * dj)
+        return out
+
+    order, tied = _exact.exact_argsort(t, segment=ent_line, compare=compare)
+    rank = np.empty(2 * n, dtype=np.int64)
+    rank[order] = np.cumsum(np.concatenate([[0], ~tied]))
+    # distinct lines get distinct rank ranges (sorted by line first)
+    r_lo, r_hi = rank[:n], rank[n:]
+    plus = np.flatnonzero(side > 0)
+    minus = np.flatnonzero(side < 0)
+    mp = minus[np.argsort(r_lo[minus], kind="stable")]
+    m_lo, m_hi = r_lo[mp], r_hi[mp]
+    first = np.searchsorted(m_hi, r_lo[plus], side="right")
+    last = np.searchsorted(m_lo, r_hi[plus], side="left")
+    cnt = np.maximum(last - first, 0)
+    pi = np.repeat(plus, cnt)
+    mj = mp[_ranges_of(first, cnt)]
+    ok = ent_line[pi] == ent_line[mj]
+    pi, mj = pi[ok], mj[ok]
+    ra, rb = owner[inner[pi]], owner[inner[mj]]
+    seg_lo = np.where(r_lo[pi] >= r_lo[mj], pi, mj)
+    seg_hi = np.where(r_hi[pi] <= r_hi[mj], pi, mj)
+    a = np.minimum(ra, rb)
+    b = np.maximum(ra, rb)
+    seg = np.stack([arr._xy[lo_v[seg_lo]], arr._xy[hi_v[seg_hi]]], axis=1)
+    key = a * (R + 1) + b
+    o = np.argsort(key, kind="stable")
+    key, a, b, seg, line = key[o], a[o], b[o], seg[o], L[pi][o]
+    once = np.concatenate([[True], key[1:] != key[:-1]])
+    return np.column_stack([a[once], b[once]]), line[once], seg[once]
+
+
+def _ranges_of(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    base = np.repeat(start - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+    return base + np.arange(total)
+
+
+def _chain(seg: np.ndarray) -> list[np.ndarray]:
+    """Segments chained into polylines where they share an end point (exact float equality:
+    shared vertices are the same float)."""
+    if seg.shape[0] == 0:
+        return []
+    keys = [tuple(p) for p in seg.reshape(-1, 2).tolist()]
+    ends: dict[tuple, list[int]] = {}
+    for i, k in enumerate(keys):
+        ends.setdefault(k, []).append(i)
+    used = np.zeros(seg.shape[0], dtype=bool)
+    out = []
+
+    def walk(i: int, end: int) -> list[np.ndarray]:
+        pts = []
+        while True:
+            used[i] = True
+            pts.append(seg[i, end])
+            nxt = [j for j in ends[keys[2 * i + end]] if not used[j // 2]]
+            if len(nxt) != 1:
+                return pts
+            i, end = nxt[0] // 2, 1 - nxt[0] % 2
+
+    singles = [i for i in range(seg.shape[0]) if len(ends[keys[2 * i]]) == 1]
+    singles += [i for i in range(seg.shape[0]) if len(ends[keys[2 * i + 1]]) == 1]
+    for i in singles + list(range(seg.shape[0])):
+        if used[i]:
+            continue
+        start_end = 0 if len(ends[keys[2 * i]]) == 1 or i not in singles else 1
+        pts = [seg[i, start_end], *walk(i, 1 - start_end)]
+        out.append(np.array(pts))
+    return out

@@ -17,16 +17,19 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._exact import affine_signs, exact_affine
+from neuronboundary import _exact
+from neuronboundary._exact import affine_signs
 from neuronboundary._validate import (
     as_float_array,
     as_index,
     as_int,
     check_finite,
+    read_domain_interval,
     thresholds_vector,
 )
-from neuronboundary.layer import NeuronLayer, check_layer
-from neuronboundary.partition import DENSE_LIMIT, Partition1D, _partition, read_domain_interval
+from neuronboundary.decision import runs
+from neuronboundary.network import Network, NeuronLayer, as_network, check_layer, difference_layer
+from neuronboundary.partition import DENSE_LIMIT, Partition1D, layer_partition, partition_1d
 
 __all__ = [
     "GroupPartition1D",
@@ -72,6 +75,8 @@ class GroupPartition1D:
     member_rows: np.ndarray | None = None
     breakpoint_pairs: np.ndarray | None = None
     layer: NeuronLayer | None = None
+    source: Partition1D | None = None
+    range_of: np.ndarray | None = None
 
     @property
     def n_ranges(self) -> int:
@@ -147,6 +152,8 @@ class GroupPartition1D:
         a point on a breakpoint belongs to the sub-range on its right; decided exactly)."""
         if self.partition is not None:
             return self.partition.locate(x)
+        if self.source is not None:
+            return self.range_of[self.source.locate(x)]
         points = as_float_array(x, "x")
         check_finite(points, "x")
         lo, hi = float(self.breakpoints[0]), float(self.breakpoints[-1])
@@ -159,13 +166,16 @@ class GroupPartition1D:
         j = np.minimum(np.searchsorted(self.breakpoints, flat, side="right") - 1, self.n_ranges - 1)
         inner = self.breakpoints[1:-1]
         if inner.size:
-            near = np.abs(flat[:, None] - inner[None, :]) <= 4 * 2.0**-53 * np.abs(inner) + 1e-300
+            # the float breakpoints are within 4 U of the exact crossings (see _top_k_partition)
+            near = (
+                np.abs(flat[:, None] - inner[None, :])
+                <= 4 * _exact.U * np.abs(inner) + _exact.UNDERFLOW
+            )
             w, b = self.layer.weight[:, 0], self.layer.bias
-            for n in np.flatnonzero(near.any(axis=1)):
-                xf = Fraction(float(flat[n]))
+            for n in np.flatnonzero(near.any(axis=1)).tolist():
                 count = 0
                 for i, j_pair in enumerate(self.breakpoint_pairs):
-                    if _pair_crossing(w, b, *j_pair) <= xf:
+                    if _exact.compare(_pair_crossing(w, b, *j_pair), float(flat[n])) <= 0:
                         count = i + 1
                 j[n] = min(count, self.n_ranges - 1)
         return j.reshape(points.shape)
@@ -184,20 +194,23 @@ def _thresholds(thresholds: Any, m: int) -> np.ndarray:
 
 
 def group_partition_1d(
-    layer: NeuronLayer, interval: Any, group: Any = 0.0, *, domain: Any = None
+    network: Network, interval: Any, group: Any = 0.0, *, layer: int = 0, domain: Any = None
 ) -> GroupPartition1D:
-    """Exact sub-ranges of ``interval`` on which a group of neurons is constant.
+    """Exact sub-ranges of ``interval`` on which a group of one layer's neurons is constant.
 
     Parameters
     ----------
-    layer : NeuronLayer with in_dim == 1
-        For a wide layer, view it along a direction first with
+    network : Network or NeuronLayer with in_dim == 1
+        For a wide input, view it along a direction first with
         :func:`~neuronboundary.slice_1d`.
     interval : (lo, hi)
     group : GroupRule, scalar or array-like (m,)
         A rule: :func:`positive` (G1), :func:`above` (the article's G2: positive and at or
         above a per-neuron threshold such as ``quantile_thresholds(acts, 0.75)``) or
         :func:`top_k`; or plain thresholds t, for the group ``{n : y_n(x) > t_n}`` (0: G1).
+    layer : int
+        Which layer's neurons form the groups (their pre-activations ``y``); default 0, the
+        only layer of a NeuronLayer.
     domain : optional valid-input range, as in :func:`~neuronboundary.partition_1d`
 
     Returns
@@ -212,8 +225,10 @@ def group_partition_1d(
     would round ``b - t``); the crossings ``(t_n - b_n) / w_n`` are ordered and located as in
     :func:`~neuronboundary.partition_1d`. For top-k the candidate breakpoints are the pairwise
     crossings of the guidelines, ordered exactly, and each sub-range's top k is ranked exactly
-    (ties between identical neurons go to the lower index). A custom :func:`rule` has no exact
-    form: evaluate it at inputs with ``rule.groups(layer, x)``.
+    (ties between identical neurons go to the lower index). For a deeper layer the network is
+    extended by one exact layer (``y - t``, or the differences ``y_i - y_j`` for top-k: O(m^2)
+    neurons) and partitioned by the same engine. A custom :func:`rule` has no exact form:
+    evaluate it at inputs with ``rule.groups(layer, x)``.
 
     Examples
     --------
@@ -231,17 +246,30 @@ def group_partition_1d(
     >>> gp.breakpoints.tolist(), gp.groups
     ([-1.0, 0.5, 1.0, 2.0], [(1,), (0,), (2,)])
     """
-    check_layer(layer, "group_partition_1d", in_dim=1)
+    net = as_network(network, "group_partition_1d", in_dim=1)
+    lay = net._check_layer_index(layer)
     lo, hi = read_domain_interval(interval, domain)
+    m = net.layer_sizes[lay]
+    named = {"positive": "positive()", "above": "above(thresholds)", "top_k": "top_k(k)"}
+    if isinstance(group, str) and group.strip().lower().replace("-", "_") in named:
+        fix = named[group.strip().lower().replace("-", "_")]
+        raise TypeError(
+            f"group must be a GroupRule or thresholds; got the text {group!r}: pass the rule "
+            f"itself, nb.{fix}."
+        )
     if isinstance(group, GroupRule):
         if group.k is not None:
-            return _top_k_partition(layer, lo, hi, group.k, group.name)
+            if group.k > m:
+                raise ValueError(f"k={group.k} is larger than the number of neurons {m}.")
+            if lay == 0:
+                return _top_k_partition(net.layers[0], lo, hi, group.k, group.name)
+            return _deep_groups(net, lay, lo, hi, None, group.k, group.name)
         if group.thresholds is None:
             raise TypeError(
                 f"group rule {group.name!r} has no exact sub-ranges; evaluate it at inputs "
                 f"with rule.groups(layer, x), or use positive(), above(q) or top_k(k)."
             )
-        t, name = _thresholds(group.thresholds, layer.n_neurons), group.name
+        t, name = _thresholds(group.thresholds, m), group.name
     elif callable(group):
         raise TypeError(
             f"group must be a GroupRule (positive(), above(q), top_k(k)) or thresholds; got "
@@ -249,25 +277,61 @@ def group_partition_1d(
             f"rule(fn) and evaluate it at inputs."
         )
     else:
-        t, name = _thresholds(group, layer.n_neurons), "threshold"
-    part = _partition(layer, lo, hi, t)
+        t, name = _thresholds(group, m), "threshold"
+    if lay > 0:
+        return _deep_groups(net, lay, lo, hi, t, None, name)
+    layer0 = net.layers[0]
+    part = layer_partition(layer0, lo, hi, t)
     return GroupPartition1D(
-        breakpoints=part.breakpoints, thresholds=t, partition=part, rule=name, layer=layer
+        breakpoints=part.breakpoints, thresholds=t, partition=part, rule=name, layer=layer0
+    )
+
+
+def _deep_groups(
+    net: Network, lay: int, lo: float, hi: float, t: np.ndarray | None, k: int | None, name: str
+) -> GroupPartition1D:
+    """Groups of a deeper layer: the network up to that layer, extended by one exact layer
+    whose signs are the memberships (``y - t``, or ``y_i - y_j`` for top-k), partitioned by the
+    engine; sub-intervals with the same group are merged."""
+    m = net.layer_sizes[lay]
+    if k is None:
+        extra = NeuronLayer(np.eye(m), -t)
+    else:
+        extra, i, j = difference_layer(m)
+    slopes = [*net.negative_slopes[:lay], np.ones(m), np.ones(extra.n_neurons)]
+    skips = [tuple(sk) for sk in net.skips if sk.target <= lay]
+    ext = Network([*net.layers[: lay + 1], extra], slopes, skips)
+    part = partition_1d(ext, (lo, hi))
+    signs = part.layer_signs(-1)
+    if k is None:
+        member = signs > 0
+    else:  # neuron n is in the top k when fewer than k others rank above it
+        beats = np.zeros((signs.shape[0], m, m), dtype=bool)  # beats[r, a, b]: a ranks above b
+        beats[:, i, j] = signs >= 0  # ties go to the lower index
+        beats[:, j, i] = signs < 0
+        member = beats.sum(axis=1) < k
+    starts, range_of = runs(member)
+    bps = np.concatenate([part.breakpoints[starts], part.breakpoints[-1:]])
+    return GroupPartition1D(
+        breakpoints=bps,
+        thresholds=t,
+        partition=None,
+        rule=name,
+        member_rows=member[starts],
+        layer=None,
+        source=part,
+        range_of=range_of,
     )
 
 
 def _pair_crossing(w: np.ndarray, b: np.ndarray, i: int, j: int) -> Fraction:
     """Where guidelines i and j cross, ``(b_j - b_i) / (w_i - w_j)``, exactly."""
-    return (Fraction(float(b[j])) - Fraction(float(b[i]))) / (
-        Fraction(float(w[i])) - Fraction(float(w[j]))
-    )
+    return _exact.pair_crossing(float(w[i]), float(b[i]), float(w[j]), float(b[j]))
 
 
-def _exact_top(w: np.ndarray, b: np.ndarray, x: Fraction, k: int) -> np.ndarray:
-    values = [exact_affine([wn], bn, [x]) for wn, bn in zip(w, b, strict=True)]
-    order = sorted(range(len(values)), key=lambda n: (-values[n], n))
-    row = np.zeros(len(values), dtype=bool)
-    row[order[:k]] = True
+def _exact_top(w: np.ndarray, b: np.ndarray, x: Any, k: int) -> np.ndarray:
+    row = np.zeros(w.shape[0], dtype=bool)
+    row[_exact.ranking_at(w[:, None], b, [x])[:k]] = True
     return row
 
 
@@ -279,64 +343,48 @@ def _top_k_partition(
     m = w.shape[0]
     if k > m:
         raise ValueError(f"k={k} is larger than the number of neurons {m}.")
-    u = 2.0**-53
     i, j = np.triu_indices(m, k=1)
+    # (b_j - b_i) / (w_i - w_j): two subtractions and a division, 3 roundings (4 U allowed)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         c = (b[j] - b[i]) / (w[i] - w[j]) + 0.0
-        err = 4 * u * np.abs(c) + 1e-300
+        err = 4 * _exact.U * np.abs(c) + _exact.UNDERFLOW
     err[~np.isfinite(c)] = np.inf
     keep = w[i] != w[j]
     with np.errstate(invalid="ignore"):
         sure_in = (c - err > lo) & (c + err < hi)
         unsure = keep & ~sure_in & ~((c + err < lo) | (c - err > hi))
     inside = keep & sure_in
-    for p in np.flatnonzero(unsure):
-        inside[p] = Fraction(lo) < _pair_crossing(w, b, i[p], j[p]) < Fraction(hi)
+    for p in np.flatnonzero(unsure).tolist():
+        x = _pair_crossing(w, b, i[p], j[p])
+        inside[p] = _exact.compare(x, lo) > 0 and _exact.compare(x, hi) < 0
     cand = np.flatnonzero(inside)
-    cand = cand[np.argsort(c[cand], kind="stable")]
-    cs, es = c[cand], err[cand]
-    # distinct exact crossing points, in exact order (clusters of overlapping bounds sorted
-    # exactly, equal values merged)
-    if cand.size:
-        upper = np.maximum.accumulate(cs + es)
-        lower = np.minimum.accumulate((cs - es)[::-1])[::-1]
-        certain = np.concatenate([[True], upper[:-1] < lower[1:]])
-    else:
-        certain = np.zeros(0, dtype=bool)
-    points, point_err, point_pair = [], [], []
-    starts = np.flatnonzero(certain)
-    ends = np.append(starts[1:], cand.size) if cand.size else starts
-    for s, e in zip(starts, ends, strict=True):
-        if e - s == 1:
-            points.append(
-                cs[s] if np.isfinite(cs[s]) else float(_pair_crossing(w, b, i[cand[s]], j[cand[s]]))
-            )
-            point_err.append(es[s] if np.isfinite(cs[s]) else 0.0)
-            point_pair.append((i[cand[s]], j[cand[s]]))
-            continue
-        exact = sorted({_pair_crossing(w, b, i[p], j[p]): (i[p], j[p]) for p in cand[s:e]}.items())
-        for value, pair in exact:
-            points.append(float(value))
-            point_err.append(0.0)
-            point_pair.append(pair)
-    edges = np.concatenate([[lo], np.array(points, dtype=np.float64), [hi]])
-    edge_err = np.concatenate([[0.0], np.array(point_err, dtype=np.float64), [0.0]])
+    # distinct exact crossing points, in exact order (equal values merged)
+    order, starts, points, point_err = _exact.distinct_sorted(
+        c[cand], err[cand], lambda q: _pair_crossing(w, b, i[cand[q]], j[cand[q]])
+    )
+    first = cand[order[starts]]
+    point_pair = np.column_stack([i[first], j[first]])
+    edges = np.concatenate([[lo], points, [hi]])
+    edge_err = np.concatenate([[0.0], point_err, [0.0]])
     # the top k inside each sub-range: at a float midpoint when it is certainly inside,
     # ranked by the float filter; exactly otherwise
     mids = 0.5 * (edges[:-1] + edges[1:])
     mid_ok = (mids - edges[:-1] > edge_err[:-1]) & (edges[1:] - mids > edge_err[1:])
     rows = np.zeros((mids.shape[0], m), dtype=bool)
-    exact_edges = [Fraction(lo)] + [None] * len(points) + [Fraction(hi)]
 
-    def edge_value(q: int) -> Fraction:
-        if exact_edges[q] is None:
-            exact_edges[q] = _pair_crossing(w, b, *point_pair[q - 1])
-        return exact_edges[q]
+    def edge_value(q: int) -> Any:
+        return (
+            lo
+            if q == 0
+            else (hi if q == edges.shape[0] - 1 else _pair_crossing(w, b, *point_pair[q - 1]))
+        )
 
     for s0 in range(0, mids.shape[0], 4096):
         sl = slice(s0, s0 + 4096)
         y = mids[sl, None] * w + b
-        bound = (np.abs(mids[sl, None] * w) + np.abs(b)) * (4 * u) + 1e-300
+        # one product and one sum per value: gamma(2) of the absolute terms
+        bound = _exact.inflate(_exact.gamma(2) * (np.abs(mids[sl, None] * w) + np.abs(b)), 2)
+        bound += _exact.UNDERFLOW
         order = np.argsort(-y, axis=1, kind="stable")
         ys = np.take_along_axis(y, order, axis=1)
         bs = np.take_along_axis(bound, order, axis=1)
@@ -345,18 +393,14 @@ def _top_k_partition(
         block = np.zeros(y.shape, dtype=bool)
         np.put_along_axis(block, order[:, :k], True, axis=1)
         rows[sl] = block
-        for r in np.flatnonzero(~(low_in > high_out) | ~mid_ok[sl]) + s0:
+        for r in (np.flatnonzero(~(low_in > high_out) | ~mid_ok[sl]) + s0).tolist():
             # a float midpoint surely inside, else (a sub-range narrower than float
             # resolution) its exact midpoint, computed only then
-            x = Fraction(float(mids[r])) if mid_ok[r] else (edge_value(r) + edge_value(r + 1)) / 2
+            x = mids[r] if mid_ok[r] else _exact.midpoint(edge_value(r), edge_value(r + 1))
             rows[r] = _exact_top(w, b, x, k)
     change = np.concatenate([[True], np.any(rows[1:] != rows[:-1], axis=1)])
     bp = np.concatenate([edges[:-1][change], [hi]])
-    pairs = (
-        np.array(point_pair, dtype=np.int64).reshape(-1, 2)[change[1:]]
-        if points
-        else np.zeros((0, 2), np.int64)
-    )
+    pairs = point_pair.astype(np.int64).reshape(-1, 2)[change[1:]]
     return GroupPartition1D(
         breakpoints=bp,
         thresholds=None,
@@ -485,11 +529,7 @@ def top_k(k: int) -> GroupRule:
     def exact(layer: NeuronLayer, x: np.ndarray) -> np.ndarray:
         out = np.zeros((x.shape[0], layer.n_neurons), dtype=bool)
         for r, point in enumerate(x):
-            values = [
-                exact_affine(w, b, point) for w, b in zip(layer.weight, layer.bias, strict=True)
-            ]
-            order = sorted(range(len(values)), key=lambda n: (-values[n], n))
-            out[r, order[:k]] = True
+            out[r, _exact.ranking_at(layer.weight, layer.bias, point)[:k]] = True
         return out
 
     return GroupRule(f"top-{k}", fn, k=int(k), exact=exact)
@@ -507,7 +547,7 @@ def rule(fn: Callable[[np.ndarray], np.ndarray], name: str = "custom") -> GroupR
 
 
 def group_ranges(
-    layer: NeuronLayer, interval: Any, group_rule: GroupRule
+    network: Network, interval: Any, group_rule: GroupRule, *, layer: int = 0
 ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Exact sub-ranges of a 1-D input that share a group, for threshold and top-k rules.
 
@@ -527,5 +567,5 @@ def group_ranges(
             f"rule(fn)); got {type(group_rule).__name__}"
             + (f": {fix}, or use a named rule for exact sub-ranges." if fix else ".")
         )
-    gp = group_partition_1d(layer, interval, group_rule)
+    gp = group_partition_1d(network, interval, group_rule, layer=layer)
     return gp.breakpoints, gp.groups

@@ -1,81 +1,292 @@
-"""``Network``: a chain of affine layers (each a :class:`NeuronLayer`) with an activation after
-each one: ReLU, LeakyReLU(negative_slope) or identity.
+"""The network model: a chain of affine layers with piecewise-linear activations, and a single
+linear layer as its one-layer case.
 
-The *neurons* of a network are all neurons of all its affine layers in forward order (layer 0
-first), output layer included. A sign pattern is an int8 row over all of them; ``split`` cuts
-it per layer. A :class:`NeuronLayer` is the one-layer network ``Network([layer])``.
+A neuron is one output of one affine layer, ``z = w . h + b``. A :class:`Network` chains affine
+layers, each followed by an activation that is the identity on positive inputs and multiplies
+negative ones by a slope (ReLU 0, LeakyReLU a, PReLU one slope per neuron, identity 1), with
+optional residual connections (:class:`Skip`). A :class:`NeuronLayer` is the one-layer network
+``y = W x + b`` (identity activation): every function that takes a network takes a layer.
+
+The forward pass, with its residual connections, is written once (:meth:`Network._run`); three
+kinds of arithmetic run through it: float64 values and maps with per-entry error bounds
+(:class:`FloatMaps`), float64 maps of many regions with bounds valid for all of them (the
+geometry engine, :class:`UniformMaps`) and exact integers (``_exact.ExactMaps``).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from neuronboundary.layer import NeuronLayer
+from neuronboundary import _exact
+from neuronboundary._exact import ExactMaps, U, gamma, inflate
+from neuronboundary._validate import (
+    as_float_array,
+    as_index,
+    as_int,
+    as_selection,
+    check_finite,
+    is_integer,
+    number_text,
+)
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Network", "as_network"]
+__all__ = [
+    "Network",
+    "Neuron",
+    "NeuronLayer",
+    "Skip",
+    "as_network",
+    "check_layer",
+    "difference_layer",
+]
 
-_U = 2.0**-53
 
-
-def _read_activation(value: Any, name: str) -> float:
-    """An activation as its negative slope: ReLU 0, identity 1, LeakyReLU(a) a."""
+# ====================================================================== activations, skips
+def _read_activation(value: Any, name: str, m: int) -> np.ndarray:
+    """An activation as the negative slope of each of ``m`` neurons (ReLU 0, identity 1,
+    LeakyReLU a, a vector for PReLU)."""
+    if value is None:
+        return np.ones(m)
     if isinstance(value, str):
         key = value.lower().replace("_", "").replace("-", "")
         if key == "relu":
-            return 0.0
+            return np.zeros(m)
         if key in ("identity", "linear", "none"):
-            return 1.0
+            return np.ones(m)
         raise ValueError(
-            f"{name} must be 'relu', 'identity' or a float (the negative slope of a LeakyReLU); "
-            f"got {value!r}."
+            f"{name} must be 'relu', 'identity', a float (the negative slope of a LeakyReLU) or "
+            f"one slope per neuron (PReLU); got {value!r}."
         )
-    if value is None:
-        return 1.0
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(
-            f"{name} must be 'relu', 'identity' or a float (LeakyReLU negative slope); "
-            f"got {type(value).__name__}."
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be 'relu', 'identity' or a negative slope; got {value!r}.")
+    slopes = as_float_array(value, name)
+    if slopes.ndim == 0:
+        slopes = np.full(m, float(slopes))
+    if slopes.shape != (m,):
+        raise ValueError(
+            f"{name} must be one negative slope or {m} (one per neuron of that layer); got "
+            f"shape {slopes.shape}."
         )
-    slope = float(value)
-    if not np.isfinite(slope):
-        raise ValueError(f"{name} (a LeakyReLU negative slope) must be finite; got {slope}.")
-    return slope
+    check_finite(slopes, name)
+    return slopes.astype(np.float64)
 
 
-def _activation_name(slope: float) -> str:
-    if slope == 0.0:
+def _activation_name(slopes: np.ndarray) -> str:
+    if not slopes.any():
         return "relu"
-    if slope == 1.0:
+    if (slopes == 1.0).all():
         return "identity"
-    return f"leaky_relu({slope:g})"
+    if (slopes == slopes[0]).all():
+        return f"leaky_relu({number_text(slopes[0])})"
+    return "prelu"
 
 
+class Skip(NamedTuple):
+    """A residual connection: the input of layer ``target`` (``n_layers``: the network's
+    output) is ``act(z_{target - 1}) + matrix @ input_source + offset``.
+
+    ``input_0`` is the network's input. A plain ``x + f(x)`` block has the identity matrix and a
+    zero offset. Unpacks as ``(source, target, matrix, offset)``.
+    """
+
+    source: int
+    target: int
+    matrix: np.ndarray
+    offset: np.ndarray
+
+    @property
+    def is_identity(self) -> bool:
+        """Whether this adds the source unchanged (identity matrix, zero offset)."""
+        m = self.matrix
+        return (
+            m.shape[0] == m.shape[1]
+            and np.array_equal(m, np.eye(m.shape[0]))
+            and not self.offset.any()
+        )
+
+    def __repr__(self) -> str:
+        if self.is_identity:
+            how = "identity"
+        else:
+            how = f"matrix {self.matrix.shape[0]}x{self.matrix.shape[1]}"
+            how += ", offset" if self.offset.any() else ""
+        return f"Skip(source={self.source}, target={self.target}, {how})"
+
+
+# ====================================================================== the forward pass
+class FloatMaps:
+    """Float64 arithmetic of the forward pass on affine maps, with rigorous error bounds.
+
+    A state is ``(H, E)``: ``H`` of shape ``(..., k, m)`` holds the affine map of m quantities
+    over k - 1 input coordinates (row ``-1`` is the constant term; a batch of points is the
+    case k = 1), and ``E`` (same shape, or ``None`` to skip the bookkeeping) bounds
+    ``|H - exact|`` entry by entry. Activations apply either by value (``signs=None``: the
+    sign of each computed value; the bound holds whichever sign is right, the activation being
+    ``max(1, |a|)``-Lipschitz) or by a given pattern (a region's exact signs).
+    """
+
+    def __init__(self, network: Network, errors: bool = True) -> None:
+        self.net = network
+        self.errors = errors
+
+    def affine(self, lay: int, state: tuple) -> tuple:
+        layer = self.net.layers[lay]
+        H, E = state
+        w, b = layer.weight, layer.bias
+        n = w.shape[1]
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            Z = (H.reshape(-1, n) @ w.T).reshape(*H.shape[:-1], w.shape[0])
+            Z[..., -1, :] += b
+            if not self.errors:
+                return Z, None
+            S = np.abs(H) * gamma(n + 1)
+            if E is not None:
+                S += E
+            EZ = (S.reshape(-1, n) @ layer.abs_weight.T).reshape(Z.shape)
+            EZ[..., -1, :] += gamma(n + 1) * np.abs(b)
+            EZ = inflate(EZ, n + 3) + _exact.UNDERFLOW
+        return Z, EZ
+
+    def activate(self, lay: int, state: tuple, signs: np.ndarray | None = None) -> tuple:
+        a = self.net.negative_slopes[lay]
+        Z, E = state
+        if signs is None:
+            if (a == 1.0).all():
+                return Z, E
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                H = np.where(Z > 0, Z, a * Z)
+                if E is None:
+                    return H, None
+                E = E * np.maximum(1.0, np.abs(a))
+                if ((a != 0.0) & (a != 1.0)).any():
+                    E = E + U * np.abs(H)
+            return H, E
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            D = np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0))[..., None, :]
+            H = Z * D
+            if E is None:
+                return H, None
+            E = E * np.abs(D)
+            if ((a != 0.0) & (a != 1.0)).any():
+                E = E + U * np.abs(H)
+        return H, E
+
+    def add(self, state: tuple, source: tuple, skip: Skip) -> tuple:
+        H, E = state
+        S, ES = source
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            if skip.is_identity:
+                H = H + S
+                if E is None:
+                    return H, None
+                return H, (E + ES + U * np.abs(H)) * (1.0 + 2 * U)
+            k = skip.matrix.shape[1]
+            add = (S.reshape(-1, k) @ skip.matrix.T).reshape(*S.shape[:-1], -1)
+            add[..., -1, :] += skip.offset
+            H = H + add
+            if E is None:
+                return H, None
+            B = np.abs(S) * gamma(k + 1) + ES
+            EA = (B.reshape(-1, k) @ np.abs(skip.matrix).T).reshape(add.shape)
+            EA[..., -1, :] += gamma(k + 1) * np.abs(skip.offset)
+            E = inflate(E + EA + U * np.abs(H), k + 3) + _exact.UNDERFLOW
+        return H, E
+
+
+class UniformMaps:
+    """Float64 arithmetic of the forward pass on the affine maps of many regions at once, with
+    error bounds that hold for every region (the geometry engine's arithmetic).
+
+    A state is ``(H, B, M)``: ``H`` (P, k, m) the maps of P regions, and two (k, m) matrices
+    valid for all of them: ``B`` bounds ``|H - exact|`` and ``M`` bounds ``|H|``. Activations
+    apply by each region's pattern, whose slopes are bounded by ``s = max(1, |a|)``, so
+    ``|D| <= s``: by induction over the layers, ``B_l = gamma(n + 1) (|W| s M + |b|) + |W| s B``
+    (plus ``U s M`` for a slope that rounds) and ``M_l = (1 + gamma(n + 1)) (|W| s M + |b|)``.
+    Computing them costs two small products per layer, none per region; the bounds are looser
+    than per-region ones, so a few more predicates go to the exact path, all still decided.
+    """
+
+    def __init__(self, network: Network) -> None:
+        self.net = network
+
+    def affine(self, lay: int, state: tuple) -> tuple:
+        layer = self.net.layers[lay]
+        H, B, M = state
+        w, b = layer.weight, layer.bias
+        n = w.shape[1]
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            Z = (H.reshape(-1, n) @ w.T).reshape(*H.shape[:-1], w.shape[0])
+            Z[..., -1, :] += b
+            mag = M @ layer.abs_weight.T
+            mag[-1, :] += np.abs(b)
+            M2 = inflate(mag, n + 1) * (1.0 + gamma(n + 1))
+            B2 = inflate(gamma(n + 1) * mag + B @ layer.abs_weight.T, n + 3) + _exact.UNDERFLOW
+        return Z, B2, M2
+
+    def activate(self, lay: int, state: tuple, signs: np.ndarray | None = None) -> tuple:
+        a = self.net.negative_slopes[lay]
+        Z, B, M = state
+        if (a == 1.0).all():
+            return Z, B, M
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            # ReLU: the slopes are the positive signs
+            D = np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)) if a.any() else signs > 0
+            H = Z * D[..., None, :]
+            s = np.maximum(1.0, np.abs(a))
+            rounds = (a != 0.0) & (a != 1.0)
+            B2 = B * s + np.where(rounds, U * s * M, 0.0)
+            M2 = M * s * np.where(rounds, 1.0 + U, 1.0)
+        return H, B2, M2
+
+    def add(self, state: tuple, source: tuple, skip: Skip) -> tuple:
+        H, B, M = state
+        S, BS, MS = source
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            if skip.is_identity:
+                H = H + S
+                M2 = (M + MS) * (1.0 + U)
+                return H, (B + BS) * (1.0 + 2 * U) + U * M2, M2
+            k = skip.matrix.shape[1]
+            add = (S.reshape(-1, k) @ skip.matrix.T).reshape(*S.shape[:-1], -1)
+            add[..., -1, :] += skip.offset
+            H = H + add
+            P = np.abs(skip.matrix)
+            mag = MS @ P.T
+            mag[-1, :] += np.abs(skip.offset)
+            M2 = inflate(M + mag, k + 1) * (1.0 + gamma(k + 2))
+            B2 = inflate(B + BS @ P.T + gamma(k + 1) * mag + U * M2, k + 3) + _exact.UNDERFLOW
+        return H, B2, M2
+
+
+# ====================================================================== Network
 class Network:
-    """A chain of affine layers, each followed by its activation (ReLU, LeakyReLU or identity).
+    """A chain of affine layers, each followed by its activation, with optional residual
+    connections.
 
-    The network computes ``x -> a_L(W_L a_{L-1}( ... a_0(W_0 x + b_0) ... ) + b_L)``.
+    The network computes ``x -> a_L(W_L a_{L-1}( ... a_0(W_0 x + b_0) ... ) + b_L)`` where each
+    activation is the identity on positive inputs and multiplies negative inputs by its
+    negative slope (ReLU 0, LeakyReLU a, PReLU a per neuron, identity 1).
 
     Parameters
     ----------
     layers : sequence of NeuronLayer
         Layer ``l`` has shape ``(m_l, d_l)`` with ``d_l = m_{l-1}``; at least one layer.
-    activations : str, float or sequence of them, optional
-        The activation after each hidden layer: ``"relu"`` (default), ``"identity"`` or a float,
-        the negative slope of a LeakyReLU. One value for all, or one per hidden layer
-        (``len(layers) - 1``), or one per layer (the last one then acts on the output;
-        default identity).
+    activations : str, float, array or a sequence of them, optional
+        The activation after each hidden layer: ``"relu"`` (default), ``"identity"``, a float
+        (the negative slope of a LeakyReLU) or an array of ``m_l`` slopes (PReLU). One value
+        for all hidden layers, or one per hidden layer (``len(layers) - 1``), or one per layer
+        (the last one then acts on the output; default identity).
     skips : sequence of (source, target) or (source, target, P, q), optional
-        Residual connections: the input of layer ``target`` (``n_layers``: the output) is
-        ``act(z_{target-1}) + P @ input_source + q`` (``P`` the identity, ``q`` zero by default),
-        where ``input_0`` is the network's input. ``x + f(x)`` blocks are read this way.
+        Residual connections (:class:`Skip`): the input of layer ``target`` (``n_layers``: the
+        output) is ``act(z_{target-1}) + P @ input_source + q`` (``P`` the identity, ``q`` zero by
+        default), where ``input_0`` is the network's input.
 
     Notes
     -----
@@ -126,11 +337,11 @@ class Network:
                     f"(weight shapes (m1, d), (m2, m1), ...)."
                 )
         n = len(layers)
-        if (
-            isinstance(activations, (str, int, float, np.integer, np.floating))
-            or activations is None
+        sizes = [layer.n_neurons for layer in layers]
+        if isinstance(activations, (str, int, float, np.integer, np.floating)) or (
+            activations is None
         ):
-            slopes = [_read_activation(activations, "activations")] * (n - 1) + [1.0]
+            acts = [activations] * (n - 1) + ["identity"]
         else:
             acts = list(activations)
             if len(acts) == n - 1:
@@ -140,15 +351,19 @@ class Network:
                     f"activations must be one value, or {n - 1} (one per hidden layer), or {n} "
                     f"(one per layer); got {len(acts)}."
                 )
-            slopes = [_read_activation(a, f"activations[{i}]") for i, a in enumerate(acts)]
+        slopes = []
+        for i, act in enumerate(acts):
+            s = _read_activation(act, f"activations[{i}]", sizes[i])
+            s.flags.writeable = False
+            slopes.append(s)
         self._layers = tuple(layers)
-        self._slopes = np.array(slopes, dtype=np.float64)
-        self._slopes.flags.writeable = False
+        self._slopes = tuple(slopes)
         self._skips = self._read_skips(skips)
 
-    def _read_skips(self, skips: Any) -> tuple[tuple[int, int, np.ndarray, np.ndarray], ...]:
+    def _read_skips(self, skips: Any) -> tuple[Skip, ...]:
         out = []
         dims = [layer.in_dim for layer in self._layers] + [self._layers[-1].n_neurons]
+        L = len(self._layers)
         for i, skip in enumerate(skips):
             skip = tuple(skip)
             if len(skip) not in (2, 4):
@@ -157,42 +372,33 @@ class Network:
                     f"got {len(skip)} values."
                 )
             src, dst = skip[0], skip[1]
-            L = self.n_layers
-            if not (
-                isinstance(src, (int, np.integer))
-                and isinstance(dst, (int, np.integer))
-                and 0 <= src < dst <= L
-            ):
+            if not (is_integer(src) and is_integer(dst) and 0 <= int(src) < int(dst) <= L):
                 raise ValueError(
                     f"skips[{i}] = ({src!r}, {dst!r}) must satisfy 0 <= source < target <= {L}: "
                     f"the input of layer `target` gets the input of layer `source` added."
                 )
+            src, dst = int(src), int(dst)
             if len(skip) == 4:
-                mat = np.array(skip[2], dtype=np.float64, ndmin=2)
-                off = np.array(skip[3], dtype=np.float64).reshape(-1)
+                mat = as_float_array(skip[2], f"skips[{i}] matrix")
+                mat = mat.reshape(1, -1) if mat.ndim < 2 else mat
+                off = as_float_array(skip[3], f"skips[{i}] offset").reshape(-1)
+                check_finite(mat, f"skips[{i}] matrix")
+                check_finite(off, f"skips[{i}] offset")
             else:
                 mat, off = np.eye(dims[src]), np.zeros(dims[src])
             if mat.shape != (dims[dst], dims[src]) or off.shape != (dims[dst],):
                 raise ValueError(
                     f"skips[{i}] adds an input of size {dims[src]} (layer {src}) to one of size "
-                    f"{dims[dst]} (layer {dst}); a residual connection needs equal sizes."
+                    f"{dims[dst]} (layer {dst}); a residual connection needs equal sizes, or a "
+                    f"projection: pass (source, target, matrix of shape ({dims[dst]}, "
+                    f"{dims[src]}), offset of shape ({dims[dst]},))."
                 )
-            out.append((int(src), int(dst), mat, off))
+            mat = np.array(mat, dtype=np.float64)
+            off = np.array(off, dtype=np.float64)
+            mat.flags.writeable = False
+            off.flags.writeable = False
+            out.append(Skip(src, dst, mat, off))
         return tuple(out)
-
-    @property
-    def skips(self) -> tuple[tuple[int, int, np.ndarray, np.ndarray], ...]:
-        """Residual connections ``(source, target, P, q)``: the input of layer ``target``
-        (``target == n_layers``: the output) is ``act(z_{target-1}) + P input_source + q``."""
-        return self._skips
-
-    def _skips_into(self, target: int) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
-        return [sk for sk in self._skips if sk[1] == target]
-
-    @property
-    def skip_sources(self) -> tuple[int, ...]:
-        """Layers whose input a residual connection reads, sorted."""
-        return tuple(sorted({sk[0] for sk in self._skips}))
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -205,11 +411,14 @@ class Network:
         """
         import torch
 
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
+        try:
+            sizes = [as_int(s, "sizes", low=1) for s in sizes]
+        except TypeError:
+            raise TypeError(f"sizes must list positive integer widths; got {sizes!r}.") from None
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list >= 2 positive widths (input first); got {sizes}.")
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
+            torch.manual_seed(as_int(seed, "seed"))
             linears = [torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
         return cls([NeuronLayer.from_linear(lin) for lin in linears], activations)
 
@@ -239,8 +448,8 @@ class Network:
         Raises
         ------
         TypeError
-            For a module that is not piecewise linear (GELU, LayerNorm, MaxPool, Softmax, ...)
-            or not supported, naming it and why.
+            For a module that is not piecewise linear (GELU, LayerNorm, Softmax, ...) or not
+            supported, naming it and why.
         ValueError
             For BatchNorm/Dropout in training mode (call ``model.eval()``).
 
@@ -256,8 +465,8 @@ class Network:
         """
         from neuronboundary._torch_network import read_module
 
-        layers, slopes, skips = read_module(model, input_shape)
-        return cls(layers, slopes, skips)
+        maps, slopes, skips = read_module(model, input_shape)
+        return cls([NeuronLayer(w, b) for w, b in maps], slopes, skips)
 
     # ------------------------------------------------------------------ data
     @property
@@ -266,15 +475,29 @@ class Network:
         return self._layers
 
     @property
-    def negative_slopes(self) -> np.ndarray:
-        """The activation after each layer as its negative slope (n_layers,): 0 for ReLU,
-        1 for identity, ``a`` for LeakyReLU(a)."""
+    def negative_slopes(self) -> tuple[np.ndarray, ...]:
+        """The activation after each layer as the negative slope of each neuron: one array
+        ``(m_l,)`` per layer (0 for ReLU, 1 for identity, ``a`` for LeakyReLU(a))."""
         return self._slopes
 
     @property
     def activations(self) -> tuple[str, ...]:
-        """Names of the activations after each layer (``'relu'``, ``'identity'``, ...)."""
-        return tuple(_activation_name(float(s)) for s in self._slopes)
+        """Names of the activations after each layer (``'relu'``, ``'identity'``,
+        ``'leaky_relu(0.1)'``, ``'prelu'``)."""
+        return tuple(_activation_name(s) for s in self._slopes)
+
+    @property
+    def skips(self) -> tuple[Skip, ...]:
+        """Residual connections (:class:`Skip`), in the order given."""
+        return self._skips
+
+    def _skips_into(self, target: int) -> list[Skip]:
+        return [sk for sk in self._skips if sk.target == target]
+
+    @property
+    def skip_sources(self) -> tuple[int, ...]:
+        """Layers whose input a residual connection reads, sorted."""
+        return tuple(sorted({sk.source for sk in self._skips}))
 
     @property
     def n_layers(self) -> int:
@@ -306,21 +529,22 @@ class Network:
         """Number of outputs (neurons of the last layer)."""
         return self._layers[-1].n_neurons
 
-    def __len__(self) -> int:
-        return self.n_layers
-
     def __repr__(self) -> str:
         sizes = " -> ".join(str(s) for s in (self.in_dim, *self.layer_sizes))
         acts = ", ".join(self.activations[:-1]) or "none"
-        return f"Network({sizes}; activations: {acts})"
+        skips = f"; {len(self._skips)} skip(s)" if self._skips else ""
+        return f"Network({sizes}; activations: {acts}{skips})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Network):
             return NotImplemented
         return (
             self.n_layers == other.n_layers
-            and np.array_equal(self._slopes, other._slopes)
-            and all(a == b for a, b in zip(self._layers, other._layers, strict=True))
+            and all(np.array_equal(a, b) for a, b in zip(self._slopes, other._slopes, strict=True))
+            and all(
+                np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
+                for a, b in zip(self._layers, other._layers, strict=True)
+            )
             and len(self._skips) == len(other._skips)
             and all(
                 a[:2] == b[:2] and np.array_equal(a[2], b[2]) and np.array_equal(a[3], b[3])
@@ -343,23 +567,15 @@ class Network:
         return [arr[..., off[i] : off[i + 1]] for i in range(self.n_layers)]
 
     def neuron_index(self, layer: int, neuron: int) -> int:
-        """Column of neuron ``neuron`` of layer ``layer`` in a pattern row (negative layer counts
-        from the end).
+        """Column of neuron ``neuron`` of layer ``layer`` in a pattern row (negative indices
+        count from the end).
 
         >>> Network.random([2, 3, 4, 1], seed=0).neuron_index(1, 2)
         5
         """
         lay = self._check_layer_index(layer)
-        m = self.layer_sizes[lay]
-        if (
-            isinstance(neuron, bool)
-            or not isinstance(neuron, (int, np.integer))
-            or not -m <= neuron < m
-        ):
-            raise IndexError(
-                f"neuron must be an integer in [0, {m}) for layer {lay}; got {neuron!r}."
-            )
-        return int(self.neuron_offsets[lay] + int(neuron) % m)
+        col = as_index(neuron, "neuron", self.layer_sizes[lay], allow_negative=True)
+        return int(self.neuron_offsets[lay] + col)
 
     def layer_of(self, index: Any) -> np.ndarray:
         """``(layer, neuron)`` of pattern columns: int64 array (..., 2).
@@ -375,142 +591,514 @@ class Network:
         return np.stack([lay, idx - off[lay]], axis=-1)
 
     def _check_layer_index(self, layer: Any) -> int:
-        L = self.n_layers
-        if (
-            isinstance(layer, bool)
-            or not isinstance(layer, (int, np.integer))
-            or not -L <= layer < L
-        ):
-            raise IndexError(f"layer must be an integer in [0, {L}) (or negative); got {layer!r}.")
-        return int(layer) % L
+        return as_index(layer, "layer", self.n_layers, allow_negative=True)
 
     # ------------------------------------------------------------------ evaluation
     def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
-        """``x`` as a finite float64 array (n, d), or an error naming ``name``."""
-        return self._layers[0].check_inputs(x, name)
+        """Return ``x`` as a finite float64 array of shape (n, d), or raise naming ``name``.
 
-    def _activate(self, z: np.ndarray, layer: int) -> np.ndarray:
-        a = self._slopes[layer]
-        if a == 1.0:
-            return z
-        if a == 0.0:
-            return np.maximum(z, 0.0)
-        return np.where(z > 0, z, a * z)
+        A 1-D ``x`` is read as n scalar inputs when d == 1, and as one input when its length is d.
+        """
+        inputs = as_float_array(x, name)
+        d = self.in_dim
+        if inputs.ndim == 0:
+            inputs = inputs.reshape(1, 1)
+        if inputs.ndim == 1:
+            if d == 1:
+                inputs = inputs[:, None]
+            elif inputs.shape[0] == d:
+                inputs = inputs[None, :]
+        if inputs.ndim != 2 or inputs.shape[1] != d:
+            raise ValueError(
+                f"{name} must have shape (n, {d}) for this input dimension d={d}"
+                + (" (or (n,) for scalar inputs)" if d == 1 else "")
+                + f"; got shape {inputs.shape}."
+                + (
+                    " Use slice_1d/slice_2d to view a wide network along a line or plane."
+                    if d != 1
+                    else ""
+                )
+            )
+        check_finite(inputs, name)
+        return inputs
 
-    def _forward(self, x: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """(pre-activations per layer, inputs per layer + the output)."""
-        h = self.check_inputs(x)
-        inputs = [h]
-        out = []
-        for i, layer in enumerate(self._layers):
-            z = h @ layer.weight.T + layer.bias
-            out.append(z)
-            h = self._activate(z, i)
-            for src, _, mat, off in self._skips_into(i + 1):
-                h = h + inputs[src] @ mat.T + off
-            inputs.append(h)
-        return out, inputs
+    def _run(self, state: Any, ops: Any, signs: Sequence[np.ndarray] | None = None) -> tuple:
+        """The forward pass with residual connections, written once.
+
+        ``ops`` is :class:`FloatMaps` or :class:`ExactMaps`; ``signs`` (optional) gives each
+        layer's pattern for activations by pattern. Returns (pre-activation states per layer,
+        input states per layer plus the output state).
+        """
+        inputs, pres = [state], []
+        for lay in range(self.n_layers):
+            z = ops.affine(lay, inputs[-1])
+            pres.append(z)
+            inputs.append(
+                self._next_input(lay, z, inputs, ops, None if signs is None else signs[lay])
+            )
+        return pres, inputs
+
+    def _next_input(
+        self, lay: int, z: Any, inputs: Sequence[Any], ops: Any, signs: Any = None
+    ) -> Any:
+        """The input of layer ``lay + 1``: the activation of layer ``lay``'s pre-activation ``z``
+        plus every residual connection into ``lay + 1`` (``inputs[s]`` is layer s's input)."""
+        h = ops.activate(lay, z, signs)
+        for skip in self._skips_into(lay + 1):
+            h = ops.add(h, inputs[skip.source], skip)
+        return h
 
     def preactivations(self, x: Any) -> list[np.ndarray]:
         """Every layer's pre-activation outputs at inputs ``x`` (n, d): a list of (n, m_l) arrays."""
-        return self._forward(x)[0]
+        pres, _ = self._run((self.check_inputs(x)[:, None, :], None), FloatMaps(self, False))
+        return [z[:, 0, :] for z, _ in pres]
 
     def __call__(self, x: Any) -> np.ndarray:
         """The network's output (the last layer after its activation, identity by default,
         plus any residual connection into the output), shape (n, out_dim)."""
-        return self._forward(x)[1][-1]
+        _, inputs = self._run((self.check_inputs(x)[:, None, :], None), FloatMaps(self, False))
+        return inputs[-1][0][:, 0, :]
 
     def signs(self, x: Any) -> np.ndarray:
         """Exact sign pattern at each input: int8 (n, N) over all neurons.
 
-        A float64 forward pass carries a rigorous bound on its rounding error; entries whose
-        value is within that bound of zero are recomputed exactly (rational arithmetic through
-        the whole network for that input), so a 0 means exactly zero.
+        A float64 forward pass carries a rigorous bound on its rounding error; an input with
+        an entry within that bound of zero is recomputed in exact integer arithmetic through
+        the whole network, so a 0 means exactly zero whatever the BLAS kernel.
         """
-        inputs = self.check_inputs(x)
-        h = inputs
-        err = np.zeros_like(h)
-        ins, errs = [h], [err]
-        rows = []
-        unsure = np.zeros(h.shape[0], dtype=bool)
-        for i, layer in enumerate(self._layers):
-            w, b = layer.weight, layer.bias
-            z = h @ w.T + b
-            aw = np.abs(w).T
-            d = w.shape[1]
-            bound = (np.abs(h) @ aw + np.abs(b)) * (2.0 * (d + 2) * _U) + err @ aw
-            bound = bound * (1.0 + 8 * (d + 2) * _U) + 1e-300
-            unsure |= np.any(np.abs(z) <= bound, axis=1)
-            rows.append(np.sign(z).astype(np.int8))
-            a = float(self._slopes[i])
-            h = self._activate(z, i)
-            err = max(1.0, abs(a)) * bound + (_U * np.abs(h) if a not in (0.0, 1.0) else 0.0)
-            for src, _, mat, off in self._skips_into(i + 1):
-                am = np.abs(mat).T
-                k = mat.shape[1]
-                add = ins[src] @ mat.T + off
-                err = (
-                    err
-                    + errs[src] @ am
-                    + (np.abs(ins[src]) @ am + np.abs(off)) * (2.0 * (k + 2) * _U)
-                )
-                h = h + add
-                err = (err + 2 * _U * np.abs(h)) * (1.0 + 8 * (k + 2) * _U)
-            ins.append(h)
-            errs.append(err)
-        signs = np.concatenate(rows, axis=1)
-        for r in np.flatnonzero(unsure):
-            signs[r] = self._exact_signs(inputs[r])
+        return self._signs(self.check_inputs(x))
+
+    def _signs(self, inputs: np.ndarray) -> np.ndarray:
+        pres, _ = self._run(
+            (inputs[:, None, :], np.zeros((inputs.shape[0], 1, 1))), FloatMaps(self)
+        )
+        z = np.concatenate([p[0][:, 0, :] for p in pres], axis=1)
+        err = np.concatenate([p[1][:, 0, :] for p in pres], axis=1)
+        with np.errstate(invalid="ignore"):
+            sure = np.abs(z) > err
+        signs = np.where(sure, np.sign(z), 0).astype(np.int8)
+        rows = np.flatnonzero(~sure.all(axis=1))
+        _exact.STATS["filtered"] += int(inputs.shape[0] - rows.size)
+        if rows.size:
+            ops = ExactMaps(self)
+            for r in rows.tolist():
+                signs[r] = self._exact_signs(inputs[r], ops)
         return signs
 
-    def _exact_signs(self, h_row: np.ndarray) -> np.ndarray:
-        h = [Fraction(float(v)) for v in h_row]
-        ins = [h]
-        out = []
-        for i, layer in enumerate(self._layers):
-            a = Fraction(float(self._slopes[i]))
-            z = []
-            for wrow, bias in zip(layer.weight, layer.bias, strict=True):
-                acc = Fraction(float(bias))
-                for wv, hv in zip(wrow.tolist(), h, strict=True):
-                    if wv != 0.0 and hv != 0:
-                        acc += Fraction(wv) * hv
-                z.append(acc)
-            out.extend((v > 0) - (v < 0) for v in z)
-            h = [v if v > 0 else a * v for v in z]
-            for src, _, mat, off in self._skips_into(i + 1):
-                h = [
-                    hv
-                    + Fraction(float(q))
-                    + sum(
-                        (Fraction(float(p)) * sv for p, sv in zip(row, ins[src], strict=True)),
-                        Fraction(0),
-                    )
-                    for hv, row, q in zip(h, mat.tolist(), off.tolist(), strict=True)
-                ]
-            ins.append(h)
-        return np.array(out, dtype=np.int8)
+    def _exact_signs(self, point: np.ndarray, ops: ExactMaps) -> np.ndarray:
+        _exact.STATS["exact"] += 1
+        x, e = _exact.int_matrix(point[None, :])
+        pres, _ = self._run((x, e), ops)
+        return np.array(
+            [_exact.exact_sign(v) for z, _ in pres for v in z[-1, :].tolist()], dtype=np.int8
+        )
 
-    # ------------------------------------------------------------------ slicing helpers
+    # ------------------------------------------------------------------ slicing
     def on_affine_input(self, origin: np.ndarray, basis: np.ndarray) -> Network:
         """The network seen on ``x = origin + basis @ u`` (basis (d, k)): its first layer and
-        the residual connections from the input composed with that map; input dimension k."""
-        layer0 = self._layers[0]
-        first = NeuronLayer(layer0.weight @ basis, layer0.weight @ origin + layer0.bias)
+        the residual connections from the input composed with that map (float64, rounded
+        once per entry; the result is a network of its own, analysed exactly)."""
+        first = _compose(self._layers[0].weight, self._layers[0].bias, origin, basis)
         skips = [
-            (src, dst, mat @ basis, mat @ origin + off) if src == 0 else (src, dst, mat, off)
-            for src, dst, mat, off in self._skips
+            (sk.source, sk.target, sk.matrix @ basis, sk.matrix @ origin + sk.offset)
+            if sk.source == 0
+            else tuple(sk)
+            for sk in self._skips
         ]
+        if self.n_layers == 1 and not skips and (self._slopes[0] == 1.0).all():
+            return first
         return Network([first, *self._layers[1:]], list(self._slopes), skips)
 
 
-def as_network(obj: Any, what: str = "this function") -> Network:
-    """``obj`` as a Network (a NeuronLayer becomes a one-layer network), or a clear error."""
-    if isinstance(obj, Network):
-        return obj
-    if isinstance(obj, NeuronLayer):
-        return Network([obj])
-    raise TypeError(
-        f"{what} needs a Network or a NeuronLayer; got {type(obj).__name__}. "
-        f"Read a torch model with Network.from_module(model)."
-    )
+def _compose(weight: np.ndarray, bias: np.ndarray, origin: np.ndarray, basis: np.ndarray):
+    with np.errstate(over="ignore", invalid="ignore"):
+        w, b = weight @ basis, weight @ origin + bias
+    if not (np.isfinite(w).all() and np.isfinite(b).all()):
+        raise ValueError(
+            "the sliced layer overflows float64 (W @ direction or W @ origin + b is too large); "
+            "scale the origin and direction vectors down."
+        )
+    return NeuronLayer(w, b)
+
+
+# ====================================================================== NeuronLayer
+@dataclass(frozen=True)
+class Neuron:
+    """One neuron ``y = weight · x + bias`` of a layer (see :meth:`NeuronLayer.neuron`).
+
+    ``boundary`` is the input where the output is zero for a 1-D input (``-bias / weight``),
+    ``None`` for a wider input, and NaN for a constant neuron (all weights zero).
+    """
+
+    index: int
+    weight: np.ndarray
+    bias: float
+    boundary: float | None
+
+    @property
+    def is_constant(self) -> bool:
+        """Whether every weight is zero (then the output is ``bias`` everywhere, no boundary)."""
+        return not np.any(self.weight)
+
+
+class NeuronLayer(Network):
+    """The m neurons of a linear layer ``y = W x + b`` over a d-dimensional input: the
+    one-layer :class:`Network` (identity activation), accepted wherever a network is.
+
+    Parameters
+    ----------
+    weight : array-like or torch.Tensor, shape (m, d)
+        One row per neuron. A 1-D array of length m is read as a layer over a 1-D input (d = 1).
+    bias : array-like or torch.Tensor, shape (m,)
+        One bias per neuron.
+
+    Notes
+    -----
+    Both are stored as read-only float64 numpy arrays. Values must be finite and m, d >= 1.
+    The outputs are pre-activation: no non-linearity is applied.
+
+    Examples
+    --------
+    >>> layer = NeuronLayer([[1.0], [-2.0]], [0.5, 1.0])
+    >>> layer.n_neurons, layer.in_dim, layer.n_layers
+    (2, 1, 1)
+    >>> layer([0.0, 1.0])
+    array([[ 0.5,  1. ],
+           [ 1.5, -1. ]])
+    >>> layer.boundary_points
+    array([-0.5,  0.5])
+    """
+
+    __slots__ = ("_abs", "_bias", "_weight")
+
+    def __init__(self, weight: Any, bias: Any) -> None:
+        w = as_float_array(weight, "weight")
+        b = as_float_array(bias, "bias")
+        if w.ndim == 1:
+            w = w[:, None]
+        if w.ndim != 2:
+            raise ValueError(
+                f"weight must have shape (n_neurons, in_dim); got shape {w.shape}. "
+                f"Pass a 2-D array, e.g. linear.weight of a torch.nn.Linear."
+            )
+        m, d = w.shape
+        if m < 1 or d < 1:
+            raise ValueError(
+                f"weight must have at least one neuron and one input (m >= 1, d >= 1); "
+                f"got shape {w.shape}. An empty layer has nothing to analyse."
+            )
+        if b.ndim != 1 or b.shape[0] != m:
+            raise ValueError(
+                f"bias must have shape ({m},) to match weight of shape {w.shape}; got shape "
+                f"{b.shape}. Pass one bias per neuron (zeros for a layer without bias)."
+            )
+        check_finite(w, "weight")
+        check_finite(b, "bias")
+        w = np.array(w, dtype=np.float64, order="C")
+        b = np.array(b, dtype=np.float64)
+        w.flags.writeable = False
+        b.flags.writeable = False
+        self._weight = w
+        self._bias = b
+        self._abs = None
+        ones = np.ones(m)
+        ones.flags.writeable = False
+        self._layers = (self,)
+        self._slopes = (ones,)
+        self._skips = ()
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def random(cls, n_neurons: int, in_dim: int, seed: int) -> NeuronLayer:  # type: ignore[override]
+        """Exactly the layer of ``torch.manual_seed(seed); torch.nn.Linear(in_dim, n_neurons)``.
+
+        PyTorch's default initialisation (uniform in ``±1/sqrt(in_dim)``), float32 values
+        widened to float64. The global torch random state is restored afterwards.
+
+        Examples
+        --------
+        >>> layer = NeuronLayer.random(8, 1, seed=3)  # the article's Figure 2 layer
+        >>> layer.shape
+        (8, 1)
+        >>> round(float(layer.weight[0, 0]), 6)
+        -0.991473
+        """
+        import torch
+
+        n_neurons = as_int(n_neurons, "n_neurons", low=1)
+        in_dim = as_int(in_dim, "in_dim", low=1)
+        seed = as_int(seed, "seed")
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError(
+                f"seed must be in torch's seed range [-2**63, 2**64 - 1]; got {seed}. "
+                f"Use a smaller seed (e.g. seed % 2**64)."
+            )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            linear = torch.nn.Linear(in_dim, n_neurons)
+        return cls.from_linear(linear)
+
+    @classmethod
+    def from_linear(cls, linear: torch.nn.Linear) -> NeuronLayer:
+        """The neurons of a ``torch.nn.Linear`` (a layer without bias gets zero biases).
+
+        Examples
+        --------
+        >>> import torch
+        >>> NeuronLayer.from_linear(torch.nn.Linear(3, 4)).shape
+        (4, 3)
+        """
+        import torch
+
+        if not isinstance(linear, torch.nn.Linear):
+            raise TypeError(
+                f"linear must be a torch.nn.Linear; got {type(linear).__name__}. "
+                f"For a layer inside a model use NeuronLayer.from_module(model, 'name')."
+            )
+        weight = linear.weight.detach()
+        bias = linear.bias.detach() if linear.bias is not None else torch.zeros(weight.shape[0])
+        return cls(weight, bias)
+
+    @classmethod
+    def from_module(cls, model: torch.nn.Module, name: str) -> NeuronLayer:  # type: ignore[override]
+        """The neurons of the ``nn.Linear`` called ``name`` (dotted path) inside ``model``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+        >>> NeuronLayer.from_module(model, "2").shape
+        (2, 3)
+        """
+        from neuronboundary._torch_network import find_linear
+
+        return cls.from_linear(find_linear(model, name))
+
+    # ------------------------------------------------------------------ data
+    @property
+    def weight(self) -> np.ndarray:
+        """Weights, shape (m, d), float64, read-only."""
+        return self._weight
+
+    @property
+    def bias(self) -> np.ndarray:
+        """Biases, shape (m,), float64, read-only."""
+        return self._bias
+
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons m."""
+        return self._weight.shape[0]
+
+    @property
+    def in_dim(self) -> int:
+        """Input dimension d."""
+        return self._weight.shape[1]
+
+    @property
+    def abs_weight(self) -> np.ndarray:
+        """``|weight|`` (cached: the error bounds of the forward pass use it)."""
+        if self._abs is None:
+            self._abs = np.abs(self._weight)
+        return self._abs
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_neurons, in_dim)``, like ``weight.shape``."""
+        return self._weight.shape
+
+    def __len__(self) -> int:
+        return self.n_neurons
+
+    def __repr__(self) -> str:
+        if self._weight.size <= 40:  # small layers print their numbers (handy in test reports)
+            w = np.array2string(self._weight, separator=", ").replace("\n", "")
+            b = np.array2string(self._bias, separator=", ")
+            return f"NeuronLayer(weight={w}, bias={b})"
+        return f"NeuronLayer(n_neurons={self.n_neurons}, in_dim={self.in_dim})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NeuronLayer):
+            return np.array_equal(self._weight, other._weight) and np.array_equal(
+                self._bias, other._bias
+            )
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def __getitem__(self, neurons: Any) -> NeuronLayer:
+        """The layer made of a subset of neurons (an index array, slice or boolean mask).
+
+        >>> NeuronLayer([[1.0], [2.0], [3.0]], [0.0, 0.0, 0.0])[[0, 2]].weight.ravel()
+        array([1., 3.])
+        """
+        neurons = as_selection(neurons, "neurons", self.n_neurons)
+        return NeuronLayer(self._weight[neurons], self._bias[neurons])
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, x: Any) -> np.ndarray:
+        """Pre-activation outputs ``x @ W.T + b``.
+
+        Parameters
+        ----------
+        x : array-like, shape (n, d), or (n,) when d == 1
+            Inputs, one per row.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, m)
+        """
+        return self.check_inputs(x) @ self._weight.T + self._bias
+
+    def _signs(self, inputs: np.ndarray) -> np.ndarray:
+        return _exact.affine_signs(self._weight, self._bias, inputs)
+
+    def signs(self, x: Any) -> np.ndarray:
+        """Exact sign of each neuron's output at each input: int8 array (n, m) of -1, 0, +1.
+
+        Exact for the float64 inputs given: 0 only when ``w . x + b`` is exactly zero in
+        rational arithmetic (a float filter decides almost every entry; the rest are
+        recomputed exactly), so it never depends on BLAS rounding.
+
+        >>> NeuronLayer([[-3.0, -1.0]], [2.0]).signs([[4 / 3, -2.0], [1.0, -1.0]])
+        array([[1],
+               [0]], dtype=int8)
+        """
+        return self._signs(self.check_inputs(x))
+
+    # ------------------------------------------------------------------ per-neuron geometry
+    @property
+    def is_constant(self) -> np.ndarray:
+        """Which neurons have all weights zero, a boolean array (m,); such a neuron outputs its
+        bias everywhere and has no boundary."""
+        return ~np.any(self._weight != 0.0, axis=1)
+
+    @property
+    def boundary_points(self) -> np.ndarray:
+        """Each neuron's input boundary ``-b / w``, shape (m,), for a 1-D input only.
+
+        NaN for a constant neuron (w = 0): it has no boundary (its sign is ``sign(b)`` everywhere).
+        """
+        check_layer(self, "boundary_points", in_dim=1)
+        w = self._weight[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            points = -self._bias / w + 0.0  # + 0.0: no negative zero
+        points[w == 0.0] = np.nan
+        return points
+
+    @property
+    def slope_signs(self) -> np.ndarray:
+        """The sign of each weight, int8 (m,), for a 1-D input only.
+
+        +1 means positive right of the boundary, -1 positive left of it, 0 a constant neuron.
+        """
+        check_layer(self, "slope_signs", in_dim=1)
+        return np.sign(self._weight[:, 0]).astype(np.int8)
+
+    def hyperplanes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each neuron's boundary ``{x : w · x + b = 0}`` as ``normal · x = offset``.
+
+        Returns
+        -------
+        normals : numpy.ndarray, shape (m, d)
+            Unit normals ``w / |w|``, pointing to the side where the neuron is positive.
+        offsets : numpy.ndarray, shape (m,)
+            Signed distance of the boundary from the origin along the normal, ``-b / |w|``.
+            Rows of constant neurons are NaN.
+
+        Examples
+        --------
+        >>> normals, offsets = NeuronLayer([[3.0, 4.0]], [-10.0]).hyperplanes()
+        >>> normals, offsets
+        (array([[0.6, 0.8]]), array([2.]))
+        """
+        scale = np.max(np.abs(self._weight), axis=1)  # scale rows first: |w| cannot overflow
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            scaled = self._weight / scale[:, None]
+            norms = np.linalg.norm(scaled, axis=1)
+            normals = scaled / norms[:, None]
+            offsets = -(self._bias / scale) / norms
+        norms = np.where(scale == 0.0, 0.0, norms)
+        constant = norms == 0.0
+        normals[constant] = np.nan
+        offsets[constant] = np.nan
+        return normals, offsets
+
+    def neuron(self, index: int) -> Neuron:
+        """One neuron as a :class:`Neuron` (index, weight, bias, boundary)."""
+        index = as_index(index, "index", self.n_neurons, allow_negative=True)
+        boundary = float(self.boundary_points[index]) if self.in_dim == 1 else None
+        return Neuron(index, self._weight[index].copy(), float(self._bias[index]), boundary)
+
+    def to_linear(self) -> torch.nn.Linear:
+        """A float64 ``torch.nn.Linear`` with these weights and biases."""
+        import torch
+
+        with torch.random.fork_rng(devices=[]):  # the init draws are overwritten: keep the RNG
+            linear = torch.nn.Linear(self.in_dim, self.n_neurons, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(self._weight))
+            linear.bias.copy_(torch.tensor(self._bias))
+        return linear
+
+
+def difference_layer(m: int) -> tuple[NeuronLayer, np.ndarray, np.ndarray]:
+    """The layer of every difference ``y_i - y_j`` (``i < j``) of m values: weights +1 and -1,
+    no bias, so the differences are exact. Returns ``(layer, i, j)``.
+
+    >>> layer, i, j = difference_layer(3)
+    >>> layer.weight.tolist(), i.tolist(), j.tolist()
+    ([[1.0, -1.0, 0.0], [1.0, 0.0, -1.0], [0.0, 1.0, -1.0]], [0, 0, 1], [1, 2, 2])
+    """
+    i, j = np.triu_indices(m, k=1)
+    rows = np.zeros((i.shape[0], m))
+    rows[np.arange(i.shape[0]), i] = 1.0
+    rows[np.arange(i.shape[0]), j] = -1.0
+    return NeuronLayer(rows, np.zeros(i.shape[0])), i.astype(np.int64), j.astype(np.int64)
+
+
+# ====================================================================== argument checks
+def _slicing_hint(in_dim: int, have: int) -> str:
+    tools = {1: "partition_1d", 2: "arrangement_2d", 3: "regions_in"}
+    other = f" For a {have}-D input use {tools[have]}." if have in tools else ""
+    if in_dim == 1:
+        return "Use slice_1d(network, origin, direction) to view it along a line." + other
+    if in_dim == 2:
+        return "Use slice_2d(network, origin, u, v) to view it on a plane." + other
+    if in_dim == 3:
+        return "Use slice_3d(network, origin, u, v, w) to view it in a 3-D subspace." + other
+    return other  # pragma: no cover - no tool needs another dimension
+
+
+def as_network(obj: Any, what: str, in_dim: int | None = None) -> Network:
+    """``obj`` as a Network (a NeuronLayer is one), over an ``in_dim``-D input when given, or
+    an error naming ``what`` needed it and how to get there (reading a model, slicing)."""
+    if not isinstance(obj, Network):
+        raise TypeError(
+            f"{what} needs a Network or a NeuronLayer; got {type(obj).__name__}. Read a torch "
+            f"model with Network.from_module(model), or build a layer with "
+            f"NeuronLayer(weight, bias)."
+        )
+    if in_dim is not None and obj.in_dim != in_dim:
+        raise ValueError(
+            f"{what} needs a network over a {in_dim}-D input; this one has in_dim={obj.in_dim}. "
+            + _slicing_hint(in_dim, obj.in_dim)
+        )
+    return obj
+
+
+def check_layer(layer: Any, what: str, in_dim: int | None = None) -> NeuronLayer:
+    """Return ``layer`` if it is a NeuronLayer (over an ``in_dim``-D input, when given), else
+    raise an error that names ``what`` needed it and how to get there (slicing)."""
+    if not isinstance(layer, NeuronLayer):
+        extra = (
+            " A Network has several layers: pick one with network.layers[i]."
+            if isinstance(layer, Network)
+            else ""
+        )
+        raise TypeError(
+            f"{what} needs one layer (a NeuronLayer); got {type(layer).__name__}. Build one with "
+            f"NeuronLayer(weight, bias), NeuronLayer.from_linear(linear) or "
+            f"NeuronLayer.from_module(model, name).{extra}"
+        )
+    return as_network(layer, what, in_dim)  # type: ignore[return-value]

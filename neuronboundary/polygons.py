@@ -13,10 +13,10 @@ from neuronboundary._validate import (
     check_finite,
     finite_vector,
     is_integer,
+    read_box,
     unwrap_scalar,
 )
-from neuronboundary.arrangement import read_box
-from neuronboundary.layer import NeuronLayer, check_layer
+from neuronboundary.network import NeuronLayer, check_layer
 
 __all__ = ["boundary_segments", "box_polygon", "clip_halfplane"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuronboundary._validate import as_float_array, check_finite
-from neuronboundary.layer import NeuronLayer, check_layer
+from neuronboundary.network import NeuronLayer, check_layer
 
 __all__ = ["MODES", "neuron_order", "similarity"]
 

@@ -1,5 +1,5 @@
-"""Views of a layer over a high-dimensional input along a line or a plane, and the directions
-the article sweeps along (PCA singular vectors, concept vectors)."""
+"""Views of a network over a high-dimensional input along a line, a plane or a 3-D subspace, and
+the directions the article sweeps along (PCA singular vectors, concept vectors)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from neuronboundary._validate import (
     finite_vector,
     unwrap_scalar,
 )
-from neuronboundary.layer import NeuronLayer, check_layer
+from neuronboundary.network import Network, NeuronLayer, as_network  # noqa: F401 (the examples)
 
 __all__ = [
     "PCA",
@@ -25,37 +25,33 @@ __all__ = [
     "slice_1d",
     "slice_2d",
     "slice_2d_through",
+    "slice_3d",
     "sweep_interval",
 ]
 
 
-def _view(layer: NeuronLayer, basis: np.ndarray, origin: np.ndarray) -> NeuronLayer:
-    """The layer seen through ``x = origin + basis @ s``; an error if that overflows float64."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        weight, bias = layer.weight @ basis, layer.weight @ origin + layer.bias
-    if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
-        raise ValueError(
-            "the sliced layer overflows float64 (W @ direction or W @ origin + b is too large); "
-            "scale the origin and direction vectors down."
-        )
-    return NeuronLayer(weight, bias)
+def slice_1d(network: Network, origin: Any, direction: Any) -> Network:
+    """The 1-D network (or layer) seen along the line ``x(t) = origin + t * direction``.
 
-
-def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
-    """The 1-D layer seen along the line ``x(t) = origin + t * direction``.
-
-    Neuron n becomes ``t -> (W direction)_n t + (W origin + b)_n``, so
-    ``slice_1d(layer, o, v)(t) == layer(o + t v)`` and every 1-D tool applies.
+    The first layer's neuron n becomes ``t -> (W direction)_n t + (W origin + b)_n`` (and
+    residual connections from the input are composed the same way), so
+    ``slice_1d(net, o, v)(t) == net(o + t v)`` and every 1-D tool applies. A
+    :class:`~neuronboundary.NeuronLayer` gives a NeuronLayer.
 
     Parameters
     ----------
-    layer : NeuronLayer, in_dim d
+    network : Network or NeuronLayer, in_dim d
     origin : array-like, shape (d,)
     direction : array-like, shape (d,), not all zero
 
     Returns
     -------
-    NeuronLayer, shape (m, 1)
+    Network (a NeuronLayer for a layer), in_dim 1
+
+    Notes
+    -----
+    The composed weights are float64 products, rounded once per entry: the slice is a network
+    of its own, analysed exactly from there.
 
     Examples
     --------
@@ -64,26 +60,19 @@ def slice_1d(layer: NeuronLayer, origin: Any, direction: Any) -> NeuronLayer:
     >>> line.weight.ravel(), line.bias
     (array([ 3., -1.]), array([0.5, 0. ]))
     """
-    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
-        from neuronboundary.network import Network
-
-        if isinstance(layer, Network):
-            slice_1d(layer.layers[0], origin, direction)  # checks the arguments
-            o, v = as_float_array(origin, "origin"), as_float_array(direction, "direction")
-            return layer.on_affine_input(o, v.reshape(-1, 1))
-    layer = check_layer(layer, "slicing")
-    d = layer.in_dim
+    net = as_network(network, "slice_1d")
+    d = net.in_dim
     o = finite_vector(origin, "origin", d)
     v = finite_vector(direction, "direction", d)
     if not np.any(v):
         raise ValueError("direction must not be the zero vector: a line needs a direction.")
-    return _view(layer, v, o)
+    return net.on_affine_input(o, v.reshape(-1, 1))
 
 
-def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
-    """The 2-D layer seen on the plane ``x(s, t) = origin + s * u + t * v``.
+def slice_2d(network: Network, origin: Any, u: Any, v: Any) -> Network:
+    """The 2-D network (or layer) seen on the plane ``x(s, t) = origin + s * u + t * v``.
 
-    Returns a NeuronLayer of shape (m, 2) whose input is ``(s, t)``; ``u`` and ``v`` must be
+    Returns a network over ``(s, t)`` (a NeuronLayer for a layer); ``u`` and ``v`` must be
     linearly independent.
 
     >>> layer = NeuronLayer([[1.0, 2.0, 3.0]], [1.0])
@@ -91,31 +80,40 @@ def slice_2d(layer: NeuronLayer, origin: Any, u: Any, v: Any) -> NeuronLayer:
     >>> plane.weight, plane.bias
     (array([[1., 3.]]), array([1.]))
     """
-    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
-        from neuronboundary.network import Network
+    return _slice(network, origin, (u, v), ("u", "v"), "slice_2d")
 
-        if isinstance(layer, Network):
-            slice_2d(layer.layers[0], origin, u, v)  # checks the arguments
-            o = as_float_array(origin, "origin")
-            basis = np.stack([as_float_array(u, "u"), as_float_array(v, "v")], axis=1)
-            return layer.on_affine_input(o, basis)
-    layer = check_layer(layer, "slicing")
-    d = layer.in_dim
+
+def slice_3d(network: Network, origin: Any, u: Any, v: Any, w: Any) -> Network:
+    """The network (or layer) seen in the 3-D subspace ``x = origin + s u + t v + r w``.
+
+    ``u``, ``v`` and ``w`` must be linearly independent; see :func:`slice_2d`.
+
+    >>> layer = NeuronLayer([[1.0, 2.0, 3.0, 4.0]], [1.0])
+    >>> space = slice_3d(layer, [0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1])
+    >>> space.weight
+    array([[1., 2., 4.]])
+    """
+    return _slice(network, origin, (u, v, w), ("u", "v", "w"), "slice_3d")
+
+
+def _slice(network: Any, origin: Any, vectors: tuple, names: tuple, what: str) -> Network:
+    net = as_network(network, what)
+    d = net.in_dim
     o = finite_vector(origin, "origin", d)
-    a = finite_vector(u, "u", d)
-    c = finite_vector(v, "v", d)
-    basis = np.stack([a, c], axis=1)  # (d, 2)
-    scale = np.max(np.abs(basis), axis=0)  # rank of unit-scale columns: u, v of any magnitude
-    if np.linalg.matrix_rank(basis / np.where(scale > 0, scale, 1.0)) < 2:
+    basis = np.stack([finite_vector(b, n, d) for b, n in zip(vectors, names, strict=True)], axis=1)
+    scale = np.max(np.abs(basis), axis=0)  # rank of unit-scale columns: any magnitude
+    k = basis.shape[1]
+    if np.linalg.matrix_rank(basis / np.where(scale > 0, scale, 1.0)) < k:
+        listed = " and ".join(names) if k == 2 else ", ".join(names)
         raise ValueError(
-            "u and v must be linearly independent (they span the plane); got parallel or zero "
-            "vectors. Pick two directions that are not multiples of each other."
+            f"{listed} must be linearly independent (they span the {k}-D slice); got parallel "
+            f"or zero vectors. Pick directions that are not combinations of each other."
         )
-    return _view(layer, basis, o)
+    return net.on_affine_input(o, basis)
 
 
-def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
-    """The 2-D layer on the plane through three input points (as SplineCam does).
+def slice_2d_through(network: Network, a: Any, b: Any, c: Any) -> Network:
+    """The 2-D network (or layer) on the plane through three input points (as SplineCam does).
 
     Coordinates are ``(s, t)`` with ``x = a + s (b - a) + t (c - a)``: ``a`` sits at (0, 0),
     ``b`` at (1, 0) and ``c`` at (0, 1). The points must not be collinear.
@@ -124,20 +122,13 @@ def slice_2d_through(layer: NeuronLayer, a: Any, b: Any, c: Any) -> NeuronLayer:
     >>> slice_2d_through(layer, [0, 0, 0], [1, 0, 0], [0, 1, 0]).weight
     array([[1., 1.]])
     """
-    if not isinstance(layer, NeuronLayer):  # a Network (issue 11): slice its first layer
-        from neuronboundary.network import Network
-
-        if isinstance(layer, Network):
-            slice_2d_through(layer.layers[0], a, b, c)  # checks the arguments
-            pa, pb, pc = (as_float_array(p, "point") for p in (a, b, c))
-            return layer.on_affine_input(pa, np.stack([pb - pa, pc - pa], axis=1))
-    layer = check_layer(layer, "slicing")
-    d = layer.in_dim
+    net = as_network(network, "slice_2d_through")
+    d = net.in_dim
     pa = finite_vector(a, "a", d)
     pb = finite_vector(b, "b", d)
     pc = finite_vector(c, "c", d)
     try:
-        return slice_2d(layer, pa, pb - pa, pc - pa)
+        return slice_2d(net, pa, pb - pa, pc - pa)
     except ValueError:
         raise ValueError(
             "a, b and c must not be collinear: three collinear points span no plane."

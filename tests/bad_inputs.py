@@ -296,14 +296,14 @@ CASES = [
         "crossing_points of an array",
         lambda: nb.crossing_points(np.array([[1.0]])),
         TypeError,
-        r"layer must be a NeuronLayer; got ndarray. Build one with NeuronLayer\(weight, bias\)",
+        r"needs one layer \(a NeuronLayer\); got ndarray. Build one with NeuronLayer\(weight, bias\)",
     ),
     Case(
         "1-D",
         "crossing_points of a 2-D layer",
         lambda: nb.crossing_points(L2),
         ValueError,
-        "crossing_points needs a layer over a 1-D input.*slice_1d",
+        "crossing_points needs a network over a 1-D input.*in_dim=2.*slice_1d",
     ),
     Case(
         "1-D",
@@ -499,7 +499,7 @@ CASES = [
         "group rule applied to an array instead of a layer",
         lambda: nb.positive().mask(np.eye(1), [0.5]),
         TypeError,
-        "layer must be a NeuronLayer; got ndarray",
+        r"needs one layer \(a NeuronLayer\); got ndarray",
     ),
     Case(
         "groups",
@@ -608,7 +608,7 @@ CASES = [
         "unknown activation",
         lambda: nb.Network([L2, nb.NeuronLayer([[1.0, 1.0]], [0.0])], activations="gelu"),
         ValueError,
-        "must be 'relu', 'identity' or a float",
+        "must be 'relu', 'identity', a float",
     ),
     Case(
         "network",

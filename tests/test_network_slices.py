@@ -287,10 +287,11 @@ def test_1d_exact_kink_example_and_groups():
     assert p.flip_pairs(2).tolist() == [[0, 0]]
     _t, y = p.polyline(1, 0)
     assert y.tolist() == [1.5, 0.0, -0.5, -0.5, 0.0, 1.5]
-    bp, groups = p.group_ranges(nb.positive(), layer=0)
+    bp, groups = nb.group_ranges(net, (-2.0, 3.0), nb.positive(), layer=0)
     assert bp.tolist() == [-2.0, 0.0, 1.0, 3.0]
     assert groups == [(1,), (0, 1), (0,)]
-    bp, groups = p.group_ranges(nb.top_k(1), layer=0)
+    bp, groups = nb.group_ranges(net, (-2.0, 3.0), nb.top_k(1), layer=0)
+    assert nb.group_ranges(net, (-2.0, 3.0), nb.positive(), layer=1)[1] == [(0,), (), (0,)]
     assert bp.tolist() == [-2.0, 0.5, 3.0]
     assert groups == [(1,), (0,)]
     assert p.locate([0.5]).tolist() == [2]

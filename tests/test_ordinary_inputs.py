@@ -176,7 +176,8 @@ def test_tol_of_every_float_kind(kind):
     arr = nb.arrangement_2d(L2, BOX, tol=FLOAT_KINDS[kind](1e-9))
     ref = nb.arrangement_2d(L2, BOX)
     assert arr.n_regions == ref.n_regions
-    np.testing.assert_array_equal(arr.signs, ref.signs)
+    # the same regions (tol traces faces another way, so they may come in another order)
+    np.testing.assert_array_equal(np.unique(arr.signs, axis=0), np.unique(ref.signs, axis=0))
     assert isinstance(arr.tol, float)
 
 

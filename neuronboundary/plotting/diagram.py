@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from neuronboundary._validate import interval as read_interval
-from neuronboundary.arrangement import read_box
-from neuronboundary.layer import NeuronLayer
+from neuronboundary._validate import read_box
+from neuronboundary.network import NeuronLayer
 from neuronboundary.plotting._style import (
     NEGATIVE,
     NEGATIVE_FILL,

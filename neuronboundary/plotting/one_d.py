@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from neuronboundary._validate import finite_vector
 from neuronboundary._validate import interval as read_interval
-from neuronboundary.layer import NeuronLayer, check_layer
+from neuronboundary.network import NeuronLayer, check_layer
 from neuronboundary.partition import partition_1d
 from neuronboundary.plotting._style import (
     INPUT_SYMBOLS,

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from neuronboundary.arrangement import arrangement_2d, read_box
-from neuronboundary.layer import NeuronLayer, check_layer
+from neuronboundary._validate import read_box
+from neuronboundary.arrangement import arrangement_2d
+from neuronboundary.network import NeuronLayer, check_layer
 from neuronboundary.plotting._style import (
     MANY_NEURONS,
     NEGATIVE_BAND,

@@ -1,0 +1,105 @@
+"""Relucent 1.0.0 side by side with ours, on the same weights, when Relucent is installed.
+
+Relucent (PyPI, AGPL) searches the cells of a ReLU network across facets with Gurobi LPs. It is
+optional: ``NEURONBOUNDARY_BENCH_RELUCENT=1 nox -s bench`` installs it into the bench
+environment (dependency group ``bench-relucent``), otherwise this script prints our side and
+"Relucent not installed". Its cells are those of the hidden layers (no ReLU after the output),
+so ours are the distinct hidden-layer patterns of ``arrangement_2d(net, box).signs``. Relucent
+is timed once (minutes); ours best of 3.
+Run: ``nox -s bench`` (or ``python benchmarks/bench_relucent.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _relucent
+from _table import best_time, load_line, print_table
+
+import neuronboundary
+from neuronboundary import Network, arrangement_2d
+
+RADIUS = 1.0
+BOX = ((-RADIUS, RADIUS), (-RADIUS, RADIUS))
+SEARCH_SIZES = ([2, 32, 32, 1], [2, 64, 64, 1])
+POINT_SIZE = [784, 256, 256, 10]
+
+
+def hidden_cells(net: Network) -> np.ndarray:
+    """Distinct hidden-layer patterns of the exact 2-D arrangement over BOX, rows sorted."""
+    signs = arrangement_2d(net, BOX).signs
+    return np.unique(signs[:, : net.neuron_offsets[-2]], axis=0)
+
+
+def search_rows() -> list[list[str]]:
+    rows = []
+    for size in SEARCH_SIZES:
+        net = Network.random(size, seed=0)
+        t = best_time(lambda net=net: hidden_cells(net), repeat=3)
+        ours = hidden_cells(net)
+        row = [" -> ".join(map(str, size)), f"{ours.shape[0]:,}", f"{t:.3f}"]
+        if not _relucent.available():
+            rows.append([*row, "-", "-", "-", "-"])
+            continue
+        peer = _relucent.cells_in_box(net, RADIUS)
+        mine = {r.tobytes() for r in ours}
+        theirs = {r.tobytes() for r in peer.patterns}
+        same = "yes" if mine == theirs else f"{len(mine - theirs)} ours only, {len(theirs - mine)}"
+        rows.append(
+            [
+                *row,
+                f"{peer.n_cells:,}" + ("" if peer.complete else " (incomplete)"),
+                f"{peer.seconds:.1f}",
+                f"{t / peer.seconds:.4f}x",
+                same,
+            ]
+        )
+    return rows
+
+
+def point_row() -> list[str]:
+    net = Network.random(POINT_SIZE, seed=0)
+    x = np.random.default_rng(0).uniform(0.0, 1.0, POINT_SIZE[0])
+    row = [" -> ".join(map(str, POINT_SIZE))]
+    region_of = getattr(neuronboundary, "region_of", None)  # issue 19, not built yet
+    if region_of is None:
+        row += ["-", "- (region_of not built)"]
+    else:
+        region = region_of(net, x)
+        t = best_time(lambda: region_of(net, x), repeat=3)
+        row += [f"{len(region.facets)}", f"{t:.3f}"]
+    if not _relucent.available():
+        return [*row, "-", "-", "-"]
+    cell = _relucent.cell_of(net, x)
+    return [
+        *row,
+        f"{cell.n_facets} of {cell.n_halfspaces}",
+        f"{cell.seconds_halfspaces:.3f}",
+        f"{cell.seconds_facets:.1f}",
+    ]
+
+
+def main() -> None:
+    print(load_line())
+    if not _relucent.available():
+        print(_relucent.NOT_INSTALLED)
+    print_table(
+        f"cells of the hidden layers in {BOX}, Network.random(sizes, seed=0): arrangement_2d vs "
+        "Relucent's bfs(cube_mode='intersect')",
+        ["network", "cells", "ours s", "Relucent cells", "Relucent s", "ours/Relucent", "same"],
+        search_rows(),
+    )
+    print_table(
+        "the region of one input x ~ U[0, 1]^784 (seed 0): facets, ours vs Relucent's "
+        "point2poly(x) then .shis",
+        ["network", "facets", "ours s", "Relucent facets", "point2poly s", "shis s"],
+        [point_row()],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,683 @@
+"""The exact arrangement of a layer's boundary lines inside a box (the first layer of every 2-D
+analysis, and the whole of it for one layer).
+
+Construction, vectorised and combinatorial:
+
+1. *Geometric lines*: neurons whose coefficients are exactly proportional share one line. Only
+   lines that cross the open box take part (corner signs, exact); the four box edges are lines
+   0-3 (x = x_lo, x = x_hi, y = y_lo, y = y_hi).
+2. *Exits*: each line leaves the box at two points; sorted exactly along the box boundary
+   (counter-clockwise), they give every line a chord. Two lines cross inside the box exactly
+   when their chords interleave: an integer comparison of ranks per pair, no arithmetic.
+3. *Order along each line*: the crossings on a line are sorted by a float parameter and the
+   order is verified exactly (a float filter on the crossing points' error radii, then a 3 x 3
+   determinant); equal crossings are one vertex (concurrent lines).
+4. *Half-edges around each vertex*: at a vertex of two lines the counter-clockwise order of its
+   four directions is given by the sign of one 2 x 2 determinant; vertices of more lines are
+   sorted exactly.
+5. *Faces*: a convex face has exactly one lowest vertex (least y, then least x), where both its
+   edges point up; that local, exact test gives one start half-edge per face, and walking the
+   face-tracing permutation from the starts gives each polygon counter-clockwise.
+6. *Sign patterns*: each face has a parent across one edge of its lowest vertex (lower in that
+   order), so patterns follow from one exactly evaluated face by flipping the neurons of the
+   line crossed, level by level.
+
+Exact predicates, float constructions: every decision is exact for the float64 coefficients;
+vertex coordinates are relative to ``origin`` with a rigorous error radius each. ``tol`` (opt-in)
+merges crossings closer than ``tol * diagonal`` along a line; faces are then traced by cycle
+labelling and patterns evaluated at interior points, as the local tests assume exact geometry.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from neuronboundary import _exact
+from neuronboundary._exact import U, gamma
+
+#: Box edges as line indices: x = x_lo, x = x_hi, y = y_lo, y = y_hi.
+X_LO, X_HI, Y_LO, Y_HI = 0, 1, 2, 3
+#: The box boundary counter-clockwise: bottom, right, top, left (line of each side).
+_SIDES = (Y_LO, X_HI, Y_HI, X_LO)
+
+
+@dataclass(eq=False)
+class LineArrangement:
+    """Faces of the arrangement of geometric lines in a box (see the module docstring).
+
+    Faces are cycles of half-edges: ``ordered[vertex_offsets[r]:vertex_offsets[r + 1]]`` are
+    face r's half-edges counter-clockwise; half-edge h leaves vertex ``src[h]`` along line
+    ``hline[h]`` in direction ``hdir[h]`` (+1 along ``(b, -a)``); its face is on its left. Vertex
+    coordinates (``V``, with error radii ``V_rad``) are relative to the box centre.
+    """
+
+    lines: np.ndarray  # (G, 3) absolute rows, exact floats
+    rel: np.ndarray  # (G, 3) rows relative to the origin
+    rel_err: np.ndarray  # (G, 3) error bounds of rel
+    line_offsets: np.ndarray
+    line_neurons: np.ndarray
+    n_crossing_lines: int
+    vertex_offsets: np.ndarray  # (R + 1,)
+    ordered: np.ndarray  # (F,) half-edges, face by face
+    V: np.ndarray  # (V, 2)
+    V_rad: np.ndarray  # (V,)
+    src: np.ndarray  # (H,)
+    hline: np.ndarray  # (H,)
+    hdir: np.ndarray  # (H,)
+    positive: np.ndarray  # (R, nbytes) packed
+    negative: np.ndarray
+    adjacency: np.ndarray  # (E, 2)
+    adjacency_line: np.ndarray  # (E,)
+    adjacency_half: np.ndarray  # (E,) the shared edge's half-edge
+    vertex_multiplicity: np.ndarray
+
+    @property
+    def n_faces(self) -> int:
+        return self.vertex_offsets.shape[0] - 1
+
+    def polygons(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(xy (F, 2), radius (F,), tags (F,), inside (F,))``: each face's vertices
+        counter-clockwise, their error radii, the line of the edge from each vertex to the next
+        and the sign of that line's row inside the face."""
+        v = self.src[self.ordered]
+        return self.V[v], self.V_rad[v], self.hline[self.ordered], self.hdir[self.ordered]
+
+    def segments(self) -> np.ndarray:
+        """The shared edge of each adjacent pair, relative coordinates (E, 2, 2)."""
+        h = self.adjacency_half
+        return np.stack([self.V[self.src[h]], self.V[self.src[h ^ 1]]], axis=1)
+
+
+# ====================================================================== geometric lines
+def _line_keys(abc: np.ndarray) -> np.ndarray:
+    """A key per line, equal for lines whose coefficients are exactly proportional (divide by
+    the first non-zero of (a, b); different lines may share a key within an ulp: split later)."""
+    a, b, c = abc.T
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        pivot = np.where(a != 0, a, b)
+        keys = np.column_stack([a / pivot, b / pivot, c / pivot]) + 0.0  # no negative zero
+    return keys
+
+
+def geometric_lines(
+    weight: np.ndarray, bias: np.ndarray, box: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct lines that matter inside the box: the 4 box edges first, then every neuron
+    line that crosses the open box (corners on both sides, decided exactly).
+
+    Returns ``(lines (G, 3), line_offsets, line_neurons, corner_signs (4, G))``: one
+    representative's float coefficients per line, a CSR map from line to its neurons (a neuron
+    whose line is a box edge belongs to that edge's line; neurons whose line misses the open
+    box, and constant neurons, are on no line), and each line's exact sign at the corners
+    (x_lo, y_lo), (x_hi, y_lo), (x_hi, y_hi), (x_lo, y_hi).
+    """
+    (x0, x1), (y0, y1) = box
+    m = weight.shape[0]
+    abc = np.column_stack([weight, bias])
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    corner_signs = _exact.affine_signs(weight, bias, corners)  # (4, m)
+    crossing = (corner_signs.max(axis=0) > 0) & (corner_signs.min(axis=0) < 0)
+    zero = corner_signs == 0
+    constant = ~np.any(weight != 0.0, axis=1)
+    on_edge = np.full(m, -1, dtype=np.int64)
+    for edge, (c1, c2) in enumerate(((0, 3), (1, 2), (0, 1), (3, 2))):  # x0, x1, y0, y1
+        on_edge[zero[c1] & zero[c2] & ~constant] = edge
+    edges = np.array([[1.0, 0.0, -x0], [1.0, 0.0, -x1], [0.0, 1.0, -y0], [0.0, 1.0, -y1]])
+
+    idx = np.flatnonzero(crossing)
+    keys = _line_keys(abc[idx])
+    order = np.lexsort(keys.T[::-1]) if idx.size else np.zeros(0, dtype=np.int64)
+    idx, keys = idx[order], keys[order]
+    new = np.ones(idx.shape[0], dtype=bool)
+    new[1:] = np.any(keys[1:] != keys[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, idx.shape[0]))
+    next_group = int(group[-1]) + 1 if group.size else 0
+    for s, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+        reps: list[tuple[int, int]] = [(int(idx[s]), int(group[s]))]
+        for t in range(s + 1, s + size):
+            for rep, g in reps:
+                if _exact.proportional(abc[rep], abc[idx[t]]):
+                    group[t] = g
+                    break
+            else:
+                group[t] = next_group
+                reps.append((int(idx[t]), next_group))
+                next_group += 1
+    first_neuron = np.full(next_group, m, dtype=np.int64)
+    np.minimum.at(first_neuron, group, idx)
+    # number the lines by their first neuron, so the result does not depend on the key order
+    renumber = np.empty(next_group, dtype=np.int64)
+    renumber[np.argsort(first_neuron, kind="stable")] = np.arange(next_group)
+    reps = np.sort(first_neuron)
+    lines = np.vstack([edges, abc[reps] if next_group else np.zeros((0, 3))])
+    neuron_line = on_edge.copy()
+    neuron_line[idx] = 4 + renumber[group]
+    members = np.flatnonzero(neuron_line >= 0)
+    by_line = members[np.argsort(neuron_line[members], kind="stable")]
+    counts = np.bincount(neuron_line[members], minlength=4 + next_group)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    signs = corner_signs[:, reps] if next_group else np.zeros((4, 0), np.int8)
+    return lines, offsets, by_line, signs
+
+
+# ====================================================================== exits and chords
+def _exits(
+    lines: np.ndarray, corner_signs: np.ndarray, corners: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each neuron line (index >= 4) leaves the box: two exits per line.
+
+    Returns ``(line (2n,), category (2n,), t (2n,))``: category ``2k`` is corner k (x_lo,y_lo),
+    (x_hi,y_lo), (x_hi,y_hi), (x_lo,y_hi) and ``2k + 1`` the inside of side k (bottom, right,
+    top, left, counter-clockwise); ``t`` the float position along that side.
+    """
+    n = corner_signs.shape[1]
+    s = corner_signs.astype(np.int64)  # (4, n)
+    nxt = np.roll(s, -1, axis=0)
+    at_corner = s == 0  # (4, n)
+    on_side = s * nxt < 0
+    k_c, l_c = np.nonzero(at_corner)
+    k_s, l_s = np.nonzero(on_side)
+    line = np.concatenate([l_c, l_s]) + 4
+    cat = np.concatenate([2 * k_c, 2 * k_s + 1])
+    # float position along the side: fraction of the way from corner k to corner k + 1
+    t = np.zeros(line.shape[0])
+    if k_s.size:
+        rows = lines[l_s + 4]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            v0 = np.einsum("ij,ij->i", rows[:, :2], corners[k_s]) + rows[:, 2]
+            v1 = np.einsum("ij,ij->i", rows[:, :2], corners[(k_s + 1) % 4]) + rows[:, 2]
+            frac = v0 / (v0 - v1)
+        t[line.shape[0] - k_s.shape[0] :] = np.nan_to_num(frac, nan=0.5)
+    assert line.shape[0] == 2 * n, "every crossing line leaves the box twice"
+    return line, cat, t
+
+
+def _along_compare(lines: np.ndarray, on: np.ndarray, other: np.ndarray):
+    """Exact comparison of crossings along a line: entry e is the crossing of line ``on[e]``
+    with line ``other[e]``; ``compare(i, j)`` is -1 when crossing i comes first along
+    ``on`` (direction ``(b, -a)``), 0 when they coincide, +1 after (entries on one line)."""
+
+    def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        L = lines[on[i]]
+        li, lj = lines[other[i]], lines[other[j]]
+        # t_j - t_i = det3(L, L_i, L_j) / (D(L, L_i) D(L, L_j)), D(p, q) = p_a q_b - q_a p_b
+        d3 = _exact.det3_signs(L, li, lj)
+        di = _exact.det2_signs(L[:, :2], li[:, :2])
+        dj = _exact.det2_signs(L[:, :2], lj[:, :2])
+        return (-(d3 * di * dj)).astype(np.int8)
+
+    return compare
+
+
+# ====================================================================== the arrangement
+def line_arrangement(
+    weight: np.ndarray, bias: np.ndarray, box: tuple, origin: np.ndarray, tol: float | None
+) -> LineArrangement:
+    """The exact arrangement of the lines ``weight @ x + bias = 0`` (m, 2) inside ``box``."""
+    (X0, X1), (Y0, Y1) = box
+    lines, line_offsets, line_neurons, corner_signs = geometric_lines(weight, bias, box)
+    G = lines.shape[0]
+    n_lines = G - 4
+    # scale each line by a power of two (exact: the same line, the same signs) so that the
+    # largest coefficient is in [0.5, 1): products neither overflow nor lose range needlessly
+    _, exponent = np.frexp(np.abs(lines).max(axis=1))
+    scaled = np.ldexp(lines, -exponent[:, None])
+    exact_scale = np.all(np.ldexp(scaled, exponent[:, None]) == lines, axis=1)
+    lines = np.where(exact_scale[:, None], scaled, lines)
+    rel, rel_err = _exact.translate(lines, origin)
+    corners = np.array([[X0, Y0], [X1, Y0], [X1, Y1], [X0, Y1]])
+
+    # ---- chords: exits sorted counter-clockwise along the boundary, ranks exact
+    ex_line, ex_cat, ex_t = _exits(lines, corner_signs, corners)
+    corners_cat = np.arange(0, 8, 2)
+    side_line = np.array(_SIDES)
+    all_cat = np.concatenate([ex_cat, corners_cat])
+    all_t = np.concatenate([ex_t, np.zeros(4)])
+    all_on = np.concatenate([side_line[np.minimum(ex_cat // 2, 3)], side_line])
+    all_other = np.concatenate([ex_line, np.array(_SIDES)[[3, 0, 1, 2]]])
+    inner = _along_compare(lines, all_on, all_other)
+
+    # the lines' own directions (b, -a) run counter-clockwise on the bottom and left sides and
+    # clockwise on the right and top
+    flip = np.array([1, -1, -1, 1], dtype=np.int8)
+
+    def boundary_compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        out = np.zeros(i.shape[0], dtype=np.int8)
+        side = (all_cat[i] % 2 == 1) & (all_cat[j] % 2 == 1)
+        if side.any():
+            out[side] = inner(i[side], j[side]) * flip[all_cat[i[side]] // 2]
+        return out
+
+    order, tied = _exact.exact_argsort(all_t, segment=all_cat, compare=boundary_compare)
+    rank = np.empty(order.shape[0], dtype=np.int64)
+    rank[order] = np.cumsum(np.concatenate([[0], ~tied]))
+    ex_rank = rank[: ex_line.shape[0]]
+    rank[ex_line.shape[0] :]
+    by_line = np.argsort(ex_line, kind="stable")
+    r2 = ex_rank[by_line].reshape(-1, 2)
+    p_lo, p_hi = r2.min(axis=1), r2.max(axis=1)
+
+    # ---- every pair of neuron lines whose chords interleave crosses inside the box
+    ii, jj = np.triu_indices(n_lines, k=1)
+    a1, a2, b1, b2 = p_lo[ii], p_hi[ii], p_lo[jj], p_hi[jj]
+    inside1 = (b1 > a1) & (b1 < a2)
+    inside2 = (b2 > a1) & (b2 < a2)
+    out1 = (b1 < a1) | (b1 > a2)
+    out2 = (b2 < a1) | (b2 > a2)
+    cross = (inside1 & out2) | (inside2 & out1)
+    pi = np.concatenate([ii[cross] + 4, ex_line])
+    pj = np.concatenate([jj[cross] + 4, side_line[np.minimum(ex_cat // 2, 3)]])
+    # exits at corners lie on two sides: the pair with the side ending at that corner
+    at_corner = ex_cat % 2 == 0
+    pj[pi.shape[0] - ex_line.shape[0] :][at_corner] = side_line[(ex_cat[at_corner] // 2 - 1) % 4]
+    # the four corners: left side with bottom, bottom with right, right with top, top with left
+    pi = np.concatenate([pi, [X_LO, Y_LO, X_HI, Y_HI]])
+    pj = np.concatenate([pj, [Y_LO, X_HI, Y_HI, X_LO]])
+    n_pairs = pi.shape[0]
+    P, rad = _crossings(rel, rel_err, pi, pj, lines, origin)
+    box_pair = np.zeros(n_pairs, dtype=bool)
+    box_pair[-4:] = True
+
+    # ---- every pair on both of its lines, sorted along the line, verified exactly
+    line_e = np.concatenate([pi, pj])
+    other_e = np.concatenate([pj, pi])
+    pair_e = np.concatenate([np.arange(n_pairs), np.arange(n_pairs)])
+    direction = np.column_stack([lines[:, 1], -lines[:, 0]])  # (b, -a): exact
+    # position along the line from the box centre's projection; the float order is checked
+    dvec = direction[line_e]
+    with np.errstate(over="ignore", invalid="ignore"):
+        t_e = P[pair_e, 0] * dvec[:, 0] + P[pair_e, 1] * dvec[:, 1]
+        t_err = rad[pair_e] * (np.abs(dvec[:, 0]) + np.abs(dvec[:, 1]))
+        t_err += gamma(3) * (np.abs(P[pair_e, 0] * dvec[:, 0]) + np.abs(P[pair_e, 1] * dvec[:, 1]))
+    along = _along_compare(lines, line_e, other_e)
+
+    def along_compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            gap = t_e[j] - t_e[i]
+            slack = (t_err[i] + t_err[j]) * (1 + 4 * U) + 2 * U * (np.abs(t_e[i]) + np.abs(t_e[j]))
+        out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
+        unsure = np.flatnonzero(out == 2)
+        if unsure.size:
+            out[unsure] = along(i[unsure], j[unsure])
+        return out
+
+    order, tied = _exact.exact_argsort(t_e, segment=line_e, compare=along_compare)
+    line_s = line_e[order]
+    same_line = line_s[1:] == line_s[:-1]
+
+    # ---- vertices: crossings exactly equal along a line (or within tol, if asked) are one
+    join = tied.copy()
+    if tol is not None:
+        eps = tol * float(np.hypot(X1 - X0, Y1 - Y0))
+        gap = np.hypot(*(P[pair_e[order[1:]]] - P[pair_e[order[:-1]]]).T)
+        join |= same_line & (gap <= eps)
+    if join.any():
+        a, b = pair_e[order[:-1]][join], pair_e[order[1:]][join]
+        graph = coo_matrix((np.ones(a.shape[0]), (a, b)), shape=(n_pairs, n_pairs))
+        n_vertices, vertex_of_pair = connected_components(graph, directed=False)
+    else:
+        n_vertices, vertex_of_pair = n_pairs, np.arange(n_pairs)
+    first_pair = np.full(n_vertices, n_pairs, dtype=np.int64)
+    np.minimum.at(first_pair, vertex_of_pair, np.arange(n_pairs))
+    V = P[first_pair].copy()
+    V_rad = rad[first_pair].copy()
+    # vertices on the box edges exactly onto them (their coordinate there is exact)
+    for edge, (axis, value) in enumerate(((0, X0), (0, X1), (1, Y0), (1, Y1))):
+        on = np.zeros(n_vertices, dtype=bool)
+        on[vertex_of_pair[(pi == edge) | (pj == edge)]] = True
+        V[on, axis] = value - origin[axis]
+    np.clip(V[:, 0], X0 - origin[0], X1 - origin[0], out=V[:, 0])  # no float leaves the box
+    np.clip(V[:, 1], Y0 - origin[1], Y1 - origin[1], out=V[:, 1])
+
+    # ---- edges: consecutive distinct vertices along each line
+    vert_s = vertex_of_pair[pair_e[order]]
+    keep = np.ones(vert_s.shape[0], dtype=bool)
+    keep[1:] = ~same_line | (vert_s[1:] != vert_s[:-1])
+    line_k, vert_k = line_s[keep], vert_s[keep]
+    seg = np.flatnonzero(line_k[1:] == line_k[:-1])
+    eu, ev, eline = vert_k[seg], vert_k[seg + 1], line_k[seg]
+    n_edges = seg.shape[0]
+    n_crossing = int(np.unique(eline[eline >= 4]).shape[0])
+    lines_at = np.bincount(vert_k, minlength=n_vertices)
+
+    # ---- half-edges 2e (u -> v, along the line's direction) and 2e + 1 (back)
+    H = 2 * n_edges
+    src = np.empty(H, dtype=np.int64)
+    src[0::2], src[1::2] = eu, ev
+    hline = np.repeat(eline, 2)
+    hdir = np.tile(np.array([1, -1], dtype=np.int8), n_edges)
+    nxt = _next_pointers(lines, src, hline, hdir, n_vertices, lines_at)
+
+    # ---- faces
+    outside = _outside(hline, hdir)
+    if tol is None:
+        face, rank, n_faces, parent_via = _faces_from_lowest_vertices(
+            lines, src, hline, hdir, nxt, outside, vertex_of_pair, pi, pj, first_pair
+        )
+    else:
+        face, rank, n_faces = _faces_by_cycles(nxt, outside)
+        parent_via = None
+    good_half = face >= 0
+    nverts = np.bincount(face[good_half], minlength=n_faces)
+    if tol is not None:  # merging may collapse faces to segments: drop them
+        keep_face = nverts >= 3
+        remap = np.full(n_faces, -1, dtype=np.int64)
+        remap[keep_face] = np.arange(int(keep_face.sum()))
+        face = np.where(face >= 0, remap[np.maximum(face, 0)], -1)
+        n_faces = int(keep_face.sum())
+        good_half = face >= 0
+        nverts = np.bincount(face[good_half], minlength=n_faces)
+    offsets = np.concatenate([[0], np.cumsum(nverts)]).astype(np.int64)
+    members = np.flatnonzero(good_half)
+    ordered = np.empty(members.shape[0], dtype=np.int64)
+    ordered[offsets[face[members]] + rank[members]] = members  # each face from its start
+    poly = face[ordered]
+    del poly
+
+    # ---- adjacency across neuron lines: each edge separates two faces (at most one edge each)
+    first = np.flatnonzero(hline[0::2] >= 4) * 2
+    ra, rb = face[first], face[first + 1]
+    ok = (ra >= 0) & (rb >= 0) & (ra != rb)
+    lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
+    adj_order = np.argsort(lo_r * (n_faces + 1) + hi_r)
+    adjacency = np.column_stack([lo_r[adj_order], hi_r[adj_order]]).reshape(-1, 2)
+    adjacency_line = hline[first[ok]][adj_order]
+    h_adj = first[ok][adj_order]
+    if tol is not None:  # merged vertices may join faces along several edges: list them once
+        key = adjacency[:, 0] * (n_faces + 1) + adjacency[:, 1]
+        _, once = np.unique(key, return_index=True)
+        adjacency, adjacency_line, h_adj = adjacency[once], adjacency_line[once], h_adj[once]
+
+    arr = LineArrangement(
+        lines=lines,
+        rel=rel,
+        rel_err=rel_err,
+        line_offsets=line_offsets,
+        line_neurons=line_neurons,
+        n_crossing_lines=n_crossing,
+        vertex_offsets=offsets,
+        ordered=ordered,
+        V=V,
+        V_rad=V_rad,
+        src=src,
+        hline=hline,
+        hdir=hdir,
+        positive=np.zeros((0, 0), np.uint8),
+        negative=np.zeros((0, 0), np.uint8),
+        adjacency=adjacency.astype(np.int64),
+        adjacency_line=adjacency_line.astype(np.int64),
+        adjacency_half=h_adj,
+        vertex_multiplicity=lines_at,
+    )
+    arr.positive, arr.negative = _patterns(
+        arr, weight, bias, origin, n_faces, parent_via, face, hline, tol is None
+    )
+    return arr
+
+
+def _crossings(
+    rel: np.ndarray,
+    rel_err: np.ndarray,
+    pi: np.ndarray,
+    pj: np.ndarray,
+    lines: np.ndarray,
+    origin: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Crossing points of line pairs relative to ``origin`` with error radii; points whose float
+    construction cannot bound its error come from exact rationals, rounded once."""
+    P, rad = _exact.cramer(rel[pi], rel[pj], rel_err[pi], rel_err[pj])
+    for k in np.flatnonzero(~np.isfinite(rad)).tolist():
+        x, y = _exact.exact_crossing(
+            _exact.translate_row(lines[pi[k]], origin), _exact.translate_row(lines[pj[k]], origin)
+        )
+        P[k] = [float(x), float(y)]
+        rad[k] = 2 * U * float(np.abs(P[k]).max()) + _exact.UNDERFLOW
+    return P, rad
+
+
+def _next_pointers(
+    lines: np.ndarray,
+    src: np.ndarray,
+    hline: np.ndarray,
+    hdir: np.ndarray,
+    n_vertices: int,
+    lines_at: np.ndarray,
+) -> np.ndarray:
+    """The face-tracing permutation: ``nxt[h]`` leaves the end of h, the next edge of the face
+    on h's left (the outgoing half-edge just clockwise of h's twin).
+
+    At a vertex of two lines L1 < L2 the four directions ``+d1, -d1, +d2, -d2`` (``d = (b, -a)``)
+    go counter-clockwise as ``+d1, s d2, -d1, -s d2`` with ``s`` the sign of ``det(L1, L2)``
+    (exact); vertices of more lines are sorted exactly by angle.
+    """
+    H = src.shape[0]
+    twin = np.arange(H) ^ 1
+    nxt = np.empty(H, dtype=np.int64)
+    two_v = lines_at == 2
+    two_h = two_v[src]
+    # ---- vertices of two lines: four slots, closed form
+    lmin = np.full(n_vertices, np.iinfo(np.int64).max)
+    lmax = np.full(n_vertices, -1)
+    np.minimum.at(lmin, src, hline)
+    np.maximum.at(lmax, src, hline)
+    v2 = np.flatnonzero(two_v)
+    d = np.zeros(n_vertices, dtype=np.int8)
+    d[v2] = _exact.det2_signs(lines[lmin[v2], :2], lines[lmax[v2], :2])
+    on_min = hline == lmin[src]
+    forward = hdir > 0
+    slot = np.where(on_min, np.where(forward, 0, 2), np.where(forward == (d[src] > 0), 1, 3))
+    table = np.full((n_vertices, 4), -1, dtype=np.int64)
+    h2 = np.flatnonzero(two_h)
+    table[src[h2], slot[h2]] = h2
+    arrive = np.flatnonzero(two_h[twin])  # half-edges ending at a two-line vertex
+    t = twin[arrive]
+    v, sl = src[t], slot[t]
+    found = np.full(arrive.shape[0], -1, dtype=np.int64)
+    flat = table.ravel()
+    for k in (1, 2, 3):
+        cand = flat[4 * v + (sl - k) % 4]
+        take = (found < 0) & (cand >= 0)
+        found[take] = cand[take]
+    nxt[arrive] = found
+    # ---- vertices of three lines or more: sort their half-edges exactly by angle
+    many = np.flatnonzero(~two_h)
+    if many.size:
+        dx = hdir[many] * lines[hline[many], 1]
+        dy = -hdir[many] * lines[hline[many], 0]
+        upper = ((dy < 0) | ((dy == 0) & (dx < 0))).astype(np.int8)  # 0: angle in [0, pi)
+        with np.errstate(over="ignore", invalid="ignore"):
+            angle = np.arctan2(dy, dx)
+        angle = np.where(angle < 0, angle + 2 * np.pi, angle)
+        key = np.where(np.isfinite(angle), angle, 0.0)
+        sub_line, sub_dir = hline[many], hdir[many]
+
+        def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+            out = np.sign(upper[i].astype(np.int16) - upper[j]).astype(np.int8)
+            same = out == 0
+            if same.any():
+                li, lj = lines[sub_line[i[same]]], lines[sub_line[j[same]]]
+                det = _exact.det2_signs(li[:, :2], lj[:, :2]) * sub_dir[i[same]] * sub_dir[j[same]]
+                out[same] = -det  # counter-clockwise from i to j: i first
+            return out
+
+        local, _ = _exact.exact_argsort(upper * 8.0 + key, segment=src[many], compare=compare)
+        by_vertex = many[local]
+        src_s = src[by_vertex]
+        start = np.searchsorted(src_s, src_s, side="left")
+        size = np.searchsorted(src_s, src_s, side="right") - start
+        slots = np.arange(by_vertex.shape[0])
+        prev_slot = np.where(slots == start, start + size - 1, slots - 1)
+        pos = np.full(H, -1, dtype=np.int64)
+        pos[by_vertex] = slots
+        ends_many = np.flatnonzero(~two_h[twin])
+        nxt[ends_many] = by_vertex[prev_slot[pos[twin[ends_many]]]]
+    return nxt
+
+
+def _outside(hline: np.ndarray, hdir: np.ndarray) -> np.ndarray:
+    """Half-edges of the box boundary with the outside of the box on their left."""
+    out = ((hline == X_LO) & (hdir < 0)) | ((hline == X_HI) & (hdir > 0))
+    out |= ((hline == Y_LO) & (hdir < 0)) | ((hline == Y_HI) & (hdir > 0))
+    return out
+
+
+def _faces_from_lowest_vertices(
+    lines, src, hline, hdir, nxt, outside, vertex_of_pair, pi, pj, first_pair
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """Faces from their lowest vertices (exact, local), walked counter-clockwise.
+
+    Returns ``(face (H,), rank (H,), n_faces, parent_via (R,))``: each half-edge's face (-1:
+    outside), its position along the face from the start, and for each face the half-edge
+    whose crossing leads to its parent face (-1 for the root, at the lower-left corner).
+    """
+    H = src.shape[0]
+    twin = np.arange(H) ^ 1
+    prev = np.empty(H, dtype=np.int64)
+    prev[nxt] = np.arange(H)
+    dx = hdir * lines[hline, 1]
+    dy = -hdir * lines[hline, 0]
+    up = (dy > 0) | ((dy == 0) & (dx > 0))
+    starts = np.flatnonzero(up & up[twin[prev]] & ~outside)
+    n_faces = starts.shape[0]
+    face = np.full(H, -1, dtype=np.int64)
+    rank = np.zeros(H, dtype=np.int64)
+    cur = starts.copy()
+    fid = np.arange(n_faces)
+    step = 0
+    while cur.size:
+        face[cur] = fid
+        rank[cur] = step
+        step += 1
+        cur = nxt[cur]
+        more = face[cur] < 0
+        cur, fid = cur[more], fid[more]
+    # parents: across the start edge, or across the edge before it for lowest vertices on the
+    # bottom or right side of the box; the lower-left corner's face is the root
+    v = src[starts]
+    pair = first_pair[v]
+    on_low_right = np.isin(pi[pair], (Y_LO, X_HI)) | np.isin(pj[pair], (Y_LO, X_HI))
+    # a vertex may lie on those sides through another of its pairs: test every pair
+    on_side = np.zeros(int(vertex_of_pair.max(initial=-1)) + 1, dtype=bool)
+    hits = np.isin(pi, (Y_LO, X_HI)) | np.isin(pj, (Y_LO, X_HI))
+    on_side[vertex_of_pair[hits]] = True
+    on_low_right |= on_side[v]
+    via = np.where(on_low_right, prev[starts], starts)
+    parent_face = face[twin[via]]
+    parent_via = np.where(parent_face >= 0, via, -1)
+    return face, rank, n_faces, parent_via
+
+
+def _faces_by_cycles(nxt: np.ndarray, outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Faces as the cycles of the face-tracing permutation (robust to merged vertices)."""
+    label, rank = _cycle_labels(nxt)
+    outer = np.unique(label[outside])
+    ids, face = np.unique(label, return_inverse=True)
+    bad = np.isin(ids, outer)
+    remap = np.full(ids.shape[0], -1, dtype=np.int64)
+    remap[~bad] = np.arange(int((~bad).sum()))
+    return remap[face], rank, int((~bad).sum())
+
+
+def _cycle_labels(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label the cycles of permutation ``nxt`` by their smallest element, and rank each element
+    by its distance from that leader along the cycle (pointer doubling, vectorised)."""
+    h = nxt.shape[0]
+    label = np.arange(h)
+    jump = nxt.copy()
+    while True:
+        new = np.minimum(label, label[jump])
+        jump = jump[jump]
+        if np.array_equal(new, label):
+            break
+        label = new
+    prev = np.empty(h, dtype=np.int64)
+    prev[nxt] = np.arange(h)
+    leader = label == np.arange(h)
+    rank = (~leader).astype(np.int64)
+    ptr = np.where(leader, np.arange(h), prev)
+    while not leader[ptr].all():
+        rank = rank + rank[ptr]
+        ptr = ptr[ptr]
+    return label, rank
+
+
+def _patterns(
+    arr: LineArrangement,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    origin: np.ndarray,
+    n_faces: int,
+    parent_via: np.ndarray | None,
+    face: np.ndarray,
+    hline: np.ndarray,
+    exact_geometry: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Packed sign patterns of every face: from the root, exactly evaluated at an exact interior
+    point, across the tree of parents, flipping the neurons of the line crossed (each is
+    non-zero on both sides); with ``tol`` (no tree), every face is evaluated at an interior
+    point."""
+    m = weight.shape[0]
+    nbytes = (m + 7) // 8
+    positive = np.zeros((n_faces, nbytes), dtype=np.uint8)
+    negative = np.zeros((n_faces, nbytes), dtype=np.uint8)
+    off = arr.vertex_offsets
+
+    def evaluate(faces: np.ndarray) -> None:
+        if not exact_geometry:  # merged vertices (tol): the mean of each face's vertices
+            owner = np.repeat(np.arange(n_faces), np.diff(off))
+            xy = arr.V[arr.src[arr.ordered]]
+            cnt = np.maximum(np.diff(off), 1)[:, None]
+            pts = (
+                np.column_stack([np.bincount(owner, xy[:, k], minlength=n_faces) for k in (0, 1)])
+                / cnt
+                + origin
+            )
+            for s0 in range(0, n_faces, 1024):
+                sg = _exact.affine_signs(weight, bias, pts[s0 : s0 + 1024])
+                positive[s0 : s0 + 1024] = np.packbits(sg > 0, axis=1)
+                negative[s0 : s0 + 1024] = np.packbits(sg < 0, axis=1)
+            return
+        for r in faces.tolist():
+            ring = arr.hline[arr.ordered[off[r] : off[r + 1]]]
+            rows = [_exact.translate_row(arr.lines[t], origin) for t in ring]
+            mean, _ = _exact.polygon_mean_area(rows)
+            sg = _exact.affine_signs_at(weight, bias, _exact.shifted(origin, mean))
+            positive[r] = np.packbits(sg > 0)
+            negative[r] = np.packbits(sg < 0)
+
+    if parent_via is None or n_faces == 0:
+        evaluate(np.arange(n_faces))
+        return positive, negative
+    twin = parent_via ^ 1
+    parent = np.where(parent_via >= 0, face[np.where(parent_via >= 0, twin, 0)], np.arange(n_faces))
+    roots = np.flatnonzero(parent == np.arange(n_faces))
+    evaluate(roots)
+    depth = (parent != np.arange(n_faces)).astype(np.int64)
+    ptr = parent.copy()
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        depth += depth[ptr]
+        ptr = nxt
+    via_line = np.where(parent_via >= 0, hline[np.maximum(parent_via, 0)], -1)
+    masks = np.zeros((arr.line_offsets.shape[0] - 1, m), dtype=bool)
+    counts = np.diff(arr.line_offsets)
+    masks[np.repeat(np.arange(counts.shape[0]), counts), arr.line_neurons] = True
+    masks = np.packbits(masks, axis=1)
+    by_depth = np.argsort(depth, kind="stable")
+    bounds = np.searchsorted(depth[by_depth], np.arange(1, int(depth.max(initial=0)) + 2))
+    for lo, hi in itertools.pairwise(bounds):
+        c = by_depth[lo:hi]
+        p = parent[c]
+        mk = masks[via_line[c]]
+        positive[c] = positive[p] ^ mk
+        negative[c] = negative[p] ^ mk
+    return positive, negative
