@@ -420,7 +420,7 @@ def descend(
         part = pieces if whole else pieces.take(idx)
         pre = prefix if whole else prefix[idx]
         state = {key: v if whole else (v[0][idx], *v[1:]) for key, v in inputs.items()}
-        Z, B, M = ops.affine(layer, state[layer])
+        Z, B, M = network._pre_activation(layer, state, ops)
         regions = table.add_regions(layer, pre)
         res = cut(table, part, Z, B, layer, regions)
         root = res.root

@@ -191,7 +191,7 @@ class Hyperplanes:
             inputs = [self._input]
             z = None
             for lay_i in range(layer + 1):
-                z = ops.affine(lay_i, inputs[-1])
+                z = net._pre_activation(lay_i, inputs, ops)
                 if lay_i < layer:
                     inputs.append(net._next_input(lay_i, z, inputs, ops, per_layer[lay_i]))
             self._cache[region] = z

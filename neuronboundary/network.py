@@ -89,17 +89,22 @@ def _activation_name(slopes: np.ndarray) -> str:
 
 
 class Skip(NamedTuple):
-    """A residual connection: the input of layer ``target`` (``n_layers``: the network's
-    output) is ``act(z_{target - 1}) + matrix @ input_source + offset``.
+    """A residual connection, ``matrix @ input_source + offset`` added to a later value.
 
-    ``input_0`` is the network's input. A plain ``x + f(x)`` block has the identity matrix and a
-    zero offset. Unpacks as ``(source, target, matrix, offset)``.
+    By default it is added to the *input* of layer ``target`` (``n_layers``: the network's output):
+    ``input_target = act(z_{target - 1}) + matrix @ input_source + offset``. With ``pre=True`` it
+    is added to layer ``target``'s *pre-activation*, before its activation:
+    ``z_target = W input_target + b + matrix @ input_source + offset`` (``source <= target``), the
+    form of ``relu(h + f(h))`` blocks. ``input_0`` is the network's input. A plain ``x + f(x)``
+    block has the identity matrix and a zero offset. Unpacks as
+    ``(source, target, matrix, offset, pre)``.
     """
 
     source: int
     target: int
     matrix: np.ndarray
     offset: np.ndarray
+    pre: bool = False
 
     @property
     def is_identity(self) -> bool:
@@ -117,7 +122,8 @@ class Skip(NamedTuple):
         else:
             how = f"matrix {self.matrix.shape[0]}x{self.matrix.shape[1]}"
             how += ", offset" if self.offset.any() else ""
-        return f"Skip(source={self.source}, target={self.target}, {how})"
+        where = ", pre-activation" if self.pre else ""
+        return f"Skip(source={self.source}, target={self.target}, {how}{where})"
 
 
 # ====================================================================== the forward pass
@@ -283,10 +289,11 @@ class Network:
         (the negative slope of a LeakyReLU) or an array of ``m_l`` slopes (PReLU). One value
         for all hidden layers, or one per hidden layer (``len(layers) - 1``), or one per layer
         (the last one then acts on the output; default identity).
-    skips : sequence of (source, target) or (source, target, P, q), optional
+    skips : sequence of Skip, (source, target), (source, target, P, q) or (source, target, P, q, pre)
         Residual connections (:class:`Skip`): the input of layer ``target`` (``n_layers``: the
         output) is ``act(z_{target-1}) + P @ input_source + q`` (``P`` the identity, ``q`` zero by
-        default), where ``input_0`` is the network's input.
+        default), where ``input_0`` is the network's input; with ``pre=True`` the sum is added to
+        layer ``target``'s pre-activation instead (``source <= target``).
 
     Notes
     -----
@@ -366,19 +373,28 @@ class Network:
         L = len(self._layers)
         for i, skip in enumerate(skips):
             skip = tuple(skip)
-            if len(skip) not in (2, 4):
+            if len(skip) not in (2, 4, 5):
                 raise ValueError(
-                    f"skips[{i}] must be (source, target) or (source, target, matrix, offset); "
-                    f"got {len(skip)} values."
+                    f"skips[{i}] must be (source, target), (source, target, matrix, offset) or "
+                    f"(source, target, matrix, offset, pre); got {len(skip)} values."
                 )
             src, dst = skip[0], skip[1]
-            if not (is_integer(src) and is_integer(dst) and 0 <= int(src) < int(dst) <= L):
+            pre = bool(skip[4]) if len(skip) == 5 else False
+            ok = is_integer(src) and is_integer(dst)
+            if pre and not (ok and 0 <= int(src) <= int(dst) < L and int(dst) >= 1):
+                raise ValueError(
+                    f"skips[{i}] = ({src!r}, {dst!r}, pre=True) must satisfy 0 <= source <= "
+                    f"target < {L} and target >= 1: layer `target`'s pre-activation gets the "
+                    f"input of layer `source` added (the first layer's boundaries are its own "
+                    f"weights and biases)."
+                )
+            if not pre and not (ok and 0 <= int(src) < int(dst) <= L):
                 raise ValueError(
                     f"skips[{i}] = ({src!r}, {dst!r}) must satisfy 0 <= source < target <= {L}: "
                     f"the input of layer `target` gets the input of layer `source` added."
                 )
             src, dst = int(src), int(dst)
-            if len(skip) == 4:
+            if len(skip) >= 4:
                 mat = as_float_array(skip[2], f"skips[{i}] matrix")
                 mat = mat.reshape(1, -1) if mat.ndim < 2 else mat
                 off = as_float_array(skip[3], f"skips[{i}] offset").reshape(-1)
@@ -386,18 +402,26 @@ class Network:
                 check_finite(off, f"skips[{i}] offset")
             else:
                 mat, off = np.eye(dims[src]), np.zeros(dims[src])
-            if mat.shape != (dims[dst], dims[src]) or off.shape != (dims[dst],):
+            if not pre and (mat.shape != (dims[dst], dims[src]) or off.shape != (dims[dst],)):
                 raise ValueError(
                     f"skips[{i}] adds an input of size {dims[src]} (layer {src}) to one of size "
                     f"{dims[dst]} (layer {dst}); a residual connection needs equal sizes, or a "
                     f"projection: pass (source, target, matrix of shape ({dims[dst]}, "
                     f"{dims[src]}), offset of shape ({dims[dst]},))."
                 )
+            if pre:  # into the pre-activation: the size of layer `target`'s outputs
+                want = self._layers[dst].n_neurons
+                if mat.shape != (want, dims[src]) or off.shape != (want,):
+                    raise ValueError(
+                        f"skips[{i}] adds an input of size {dims[src]} (layer {src}) to layer "
+                        f"{dst}'s pre-activation of size {want}: pass a matrix of shape ({want}, "
+                        f"{dims[src]}) and an offset of shape ({want},)."
+                    )
             mat = np.array(mat, dtype=np.float64)
             off = np.array(off, dtype=np.float64)
             mat.flags.writeable = False
             off.flags.writeable = False
-            out.append(Skip(src, dst, mat, off))
+            out.append(Skip(src, dst, mat, off, pre))
         return tuple(out)
 
     # ------------------------------------------------------------------ constructors
@@ -492,7 +516,12 @@ class Network:
         return self._skips
 
     def _skips_into(self, target: int) -> list[Skip]:
-        return [sk for sk in self._skips if sk.target == target]
+        """Residual connections into the input of layer ``target``."""
+        return [sk for sk in self._skips if sk.target == target and not sk.pre]
+
+    def _pre_skips_into(self, target: int) -> list[Skip]:
+        """Residual connections into the pre-activation of layer ``target``."""
+        return [sk for sk in self._skips if sk.target == target and sk.pre]
 
     @property
     def skip_sources(self) -> tuple[int, ...]:
@@ -547,7 +576,10 @@ class Network:
             )
             and len(self._skips) == len(other._skips)
             and all(
-                a[:2] == b[:2] and np.array_equal(a[2], b[2]) and np.array_equal(a[3], b[3])
+                a[:2] == b[:2]
+                and a.pre == b.pre
+                and np.array_equal(a[2], b[2])
+                and np.array_equal(a[3], b[3])
                 for a, b in zip(self._skips, other._skips, strict=True)
             )
         )
@@ -631,12 +663,20 @@ class Network:
         """
         inputs, pres = [state], []
         for lay in range(self.n_layers):
-            z = ops.affine(lay, inputs[-1])
+            z = self._pre_activation(lay, inputs, ops)
             pres.append(z)
             inputs.append(
                 self._next_input(lay, z, inputs, ops, None if signs is None else signs[lay])
             )
         return pres, inputs
+
+    def _pre_activation(self, lay: int, inputs: Any, ops: Any) -> Any:
+        """Layer ``lay``'s pre-activation: its affine map of its input ``inputs[lay]`` plus every
+        residual connection into it (``inputs[s]`` is layer s's input)."""
+        z = ops.affine(lay, inputs[lay])
+        for skip in self._pre_skips_into(lay):
+            z = ops.add(z, inputs[skip.source], skip)
+        return z
 
     def _next_input(
         self, lay: int, z: Any, inputs: Sequence[Any], ops: Any, signs: Any = None
@@ -700,7 +740,7 @@ class Network:
         once per entry; the result is a network of its own, analysed exactly)."""
         first = _compose(self._layers[0].weight, self._layers[0].bias, origin, basis)
         skips = [
-            (sk.source, sk.target, sk.matrix @ basis, sk.matrix @ origin + sk.offset)
+            (sk.source, sk.target, sk.matrix @ basis, sk.matrix @ origin + sk.offset, sk.pre)
             if sk.source == 0
             else tuple(sk)
             for sk in self._skips

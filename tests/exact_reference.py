@@ -35,6 +35,7 @@ class ExactNet:
                 sk.target,
                 [[_fr(v) for v in row] for row in sk.matrix],
                 [_fr(v) for v in sk.offset],
+                sk.pre,
             )
             for sk in net.skips
         ]
@@ -54,6 +55,13 @@ class ExactNet:
                 ]
                 coef[-1] += bias
                 z.append(coef)
+            for src, dst, P, q, pre in self.skips:  # into this layer's pre-activation
+                if pre and dst == lay:
+                    for i, row in enumerate(P):
+                        for j, p in enumerate(row):
+                            for c in range(k):
+                                z[i][c] += p * inputs[src][j][c]
+                        z[i][-1] += q[i]
             if lay == upto:
                 return z
             act = []
@@ -61,8 +69,8 @@ class ExactNet:
                 s = signs[lay][n]
                 slope = Fraction(1) if s > 0 else (self.a[lay][n] if s < 0 else F0)
                 act.append([slope * c for c in coef])
-            for src, dst, P, q in self.skips:
-                if dst == lay + 1:
+            for src, dst, P, q, pre in self.skips:
+                if not pre and dst == lay + 1:
                     for i, row in enumerate(P):
                         for j, p in enumerate(row):
                             for c in range(k):
@@ -89,10 +97,16 @@ class ExactNet:
                 sum((w * v for w, v in zip(row, h, strict=True)), F0) + bias
                 for row, bias in zip(self.W[lay], self.b[lay], strict=True)
             ]
+            for src, dst, P, q, pre in self.skips:
+                if pre and dst == lay:
+                    z = [
+                        zv + sum((p * s for p, s in zip(row, inputs[src], strict=True)), F0) + q[i]
+                        for i, (zv, row) in enumerate(zip(z, P, strict=True))
+                    ]
             out.extend((v > 0) - (v < 0) for v in z)
             h = [v if v > 0 else self.a[lay][n] * v for n, v in enumerate(z)]
-            for src, dst, P, q in self.skips:
-                if dst == lay + 1:
+            for src, dst, P, q, pre in self.skips:
+                if not pre and dst == lay + 1:
                     h = [
                         hv + sum((p * s for p, s in zip(row, inputs[src], strict=True)), F0) + q[i]
                         for i, (hv, row) in enumerate(zip(h, P, strict=True))

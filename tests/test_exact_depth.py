@@ -117,6 +117,21 @@ def test_residual_networks(seed):
 
 
 @settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6))
+def test_pre_activation_skips(seed):
+    # relu(h + f(h)) blocks: the sum enters a layer's pre-activation, before its activation
+    rng = np.random.default_rng(seed)
+    layers = [L(rng.normal(size=(4, 2)), rng.normal(size=4))]
+    layers += [L(rng.normal(size=(4, 4)), rng.normal(size=4)) for _ in range(2)]
+    layers.append(L(rng.normal(size=(1, 4)), rng.normal(size=1)))
+    skips = [(1, 2, np.eye(4), np.zeros(4), True), (0, 3, rng.normal(size=(1, 2)), [0.25], True)]
+    net = Network(layers, "relu", skips=skips)
+    check_2d(net)
+    line = nb.slice_1d(net, [0.1, -0.2], [1.0, 0.5])
+    check_1d(line)
+
+
+@settings(max_examples=15, deadline=None)
 @given(st.integers(0, 10**6), st.floats(-8, 8))
 def test_weights_of_mixed_magnitudes(seed, log_scale):
     rng = np.random.default_rng(seed)
