@@ -617,7 +617,7 @@ CASES = [
             torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.GELU(), torch.nn.Linear(2, 1))
         ),
         TypeError,
-        "cannot read module '1' \\(GELU\\): it is smooth",
+        "cannot read '1' \\(GELU\\): it is smooth",
     ),
     Case(
         "network",

@@ -112,7 +112,6 @@ def test_from_module_convolutions_and_pooling():
         (torch.nn.GELU(), "GELU.*smooth"),
         (torch.nn.LayerNorm(4), "LayerNorm.*standard deviation"),
         (torch.nn.Softmax(dim=1), "Softmax"),
-        (torch.nn.MaxPool1d(2), "MaxPool1d"),
         (torch.nn.Tanh(), "Tanh"),
         (torch.nn.Embedding(3, 4), "not supported"),
     ],
@@ -131,8 +130,6 @@ def test_from_module_refuses_training_mode_and_other_problems():
         Network.from_module(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.1)))
     with pytest.raises(ValueError, match="input_shape"):
         Network.from_module(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 2)).eval())
-    with pytest.raises(TypeError, match="activation must follow"):
-        Network.from_module(torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1)))
     with pytest.raises(TypeError, match="no Linear"):
         Network.from_module(torch.nn.Sequential(torch.nn.Flatten()))
     with pytest.raises(TypeError, match=r"torch\.nn\.Module"):
@@ -153,7 +150,7 @@ def test_from_module_refuses_training_mode_and_other_problems():
         def forward(self, x):
             return self.a(x) * self.b(x)
 
-    with pytest.raises(TypeError, match="branches"):
+    with pytest.raises(TypeError, match="product of two values"):
         Network.from_module(Branching())
 
 
