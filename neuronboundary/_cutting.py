@@ -316,7 +316,9 @@ def _split(
     if ci.size:
         l1 = work.tag[ci]
         l2 = lid[owner[ci]]
-        pts, rad = _exact.cramer(table.rows[l1], table.rows[l2], table.errs[l1], table.errs[l2])
+        pts, rad = _exact.cramer(
+            table.rows[l1], table.rows[l2], table.errs[l1], table.errs[l2], table.scale
+        )
         for k in np.flatnonzero(~np.isfinite(rad)).tolist():
             x, y = _exact.exact_crossing(table.exact(l1[k]), table.exact(l2[k]))
             pts[k] = [float(x), float(y)]

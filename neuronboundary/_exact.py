@@ -663,15 +663,20 @@ def translate(rows: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndar
         s = rows[:, d].copy()
         comp = np.zeros_like(s)
         total = np.abs(s)
+        inexact = np.zeros(s.shape[0], dtype=bool)
         for i in range(d):
             p, e = _two_product(rows[:, i], np.full_like(s, origin[i]))
             s, e2 = _two_sum(s, p)
             comp += e + e2
+            # an error-free transformation is exact unless the product underflows
+            inexact |= (e != 0) | (e2 != 0) | ~np.isfinite(e) | ((p != 0) & (np.abs(p) < 2.0**-960))
             total += np.abs(p)
         c = s + comp
         err = np.zeros_like(rows)
         n = 2 * d + 1
-        err[:, d] = 2.0 * U * np.abs(c) + inflate(gamma(n) ** 2 * total, n) + UNDERFLOW
+        bound = 2.0 * U * np.abs(c) + inflate(gamma(n) ** 2 * total, n) + UNDERFLOW
+        # every error-free term zero: the sum was exact, and so is the constant
+        err[:, d] = np.where(inexact, bound, 0.0)
         err[~np.isfinite(c) | ~np.isfinite(err[:, d]), d] = np.inf
     out = rows.copy()
     out[:, d] = c
@@ -679,7 +684,7 @@ def translate(rows: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def cramer(
-    r1: np.ndarray, r2: np.ndarray, e1: np.ndarray, e2: np.ndarray
+    r1: np.ndarray, r2: np.ndarray, e1: np.ndarray, e2: np.ndarray, scale: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where lines ``a x + b y + c = 0`` (rows (n, 3), known within errors (n, 3)) cross:
     float points (n, 2) and a radius (n,) bounding each coordinate's distance to the exact
@@ -689,7 +694,9 @@ def cramer(
 
     With ``D = a1 b2 - a2 b1`` computed within ``dD`` and ``Mx`` within ``dMx``:
     ``|Mx/D - Mx*/D*| <= (|Mx| dD + |D| dMx) / (|D| (|D| - dD))``, plus the final division's
-    rounding.
+    rounding. A radius beyond ``2**-20`` of the point's own scale (``scale``, default the largest
+    coordinate magnitude, at least 1) counts as undetermined too: the exact construction then
+    costs little and its rounding is tight.
     """
     a1, b1, c1 = r1.T
     a2, b2, c2 = r2.T
@@ -715,5 +722,8 @@ def cramer(
         radius = inflate(np.maximum(rx, ry), 4) + 2.0 * U * np.maximum(np.abs(x), np.abs(y))
         radius += UNDERFLOW
     bad = ~(gap > 0) | ~np.isfinite(radius) | ~np.isfinite(x) | ~np.isfinite(y)
+    with np.errstate(invalid="ignore"):
+        size = np.maximum(np.maximum(np.abs(x), np.abs(y)), 1.0) if scale is None else scale
+        bad |= radius > 2.0**-20 * size
     radius[bad] = np.inf
     return np.column_stack([x, y]), radius

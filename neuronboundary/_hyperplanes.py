@@ -44,9 +44,10 @@ class Hyperplanes:
         Where the relative coordinates are zero (a float; translations are exact).
     """
 
-    def __init__(self, network: Network, origin: np.ndarray) -> None:
+    def __init__(self, network: Network, origin: np.ndarray, scale: float = 1.0) -> None:
         self.network = network
         self.origin = np.asarray(origin, dtype=np.float64)
+        self.scale = float(scale)  # the size of the slice's box: constructions are judged by it
         self.k = self.origin.shape[0] + 1
         self._rows: list[np.ndarray] = []
         self._errs: list[np.ndarray] = []

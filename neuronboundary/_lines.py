@@ -281,7 +281,7 @@ def line_arrangement(
     pi = np.concatenate([pi, [X_LO, Y_LO, X_HI, Y_HI]])
     pj = np.concatenate([pj, [Y_LO, X_HI, Y_HI, X_LO]])
     n_pairs = pi.shape[0]
-    P, rad = _crossings(rel, rel_err, pi, pj, lines, origin)
+    P, rad = _crossings(rel, rel_err, pi, pj, lines, origin, max(X1 - X0, Y1 - Y0))
     box_pair = np.zeros(n_pairs, dtype=bool)
     box_pair[-4:] = True
 
@@ -429,10 +429,12 @@ def _crossings(
     pj: np.ndarray,
     lines: np.ndarray,
     origin: np.ndarray,
+    scale: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Crossing points of line pairs relative to ``origin`` with error radii; points whose float
-    construction cannot bound its error come from exact rationals, rounded once."""
-    P, rad = _exact.cramer(rel[pi], rel[pj], rel_err[pi], rel_err[pj])
+    construction cannot bound its error well below ``scale`` (the box's size) come from exact
+    rationals, rounded once."""
+    P, rad = _exact.cramer(rel[pi], rel[pj], rel_err[pi], rel_err[pj], scale)
     for k in np.flatnonzero(~np.isfinite(rad)).tolist():
         x, y = _exact.exact_crossing(
             _exact.translate_row(lines[pi[k]], origin), _exact.translate_row(lines[pj[k]], origin)

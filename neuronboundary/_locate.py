@@ -5,7 +5,9 @@ line at the point (float filter, integers behind it). Points are processed in ch
 stays bounded whatever their number.
 
 A point lies in region r when it is strictly on the inner side of every edge of r; a point on a
-boundary is in no open region (-1).
+boundary is in no open region (-1). The box's own edges are closed: a point on them is checked
+once more against its exact pattern, since a neuron may vanish there (a line through a corner)
+without cutting the box.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def _grid(arr: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.
     lo = np.array([x0, y0]) - arr.origin
     size = np.array([x1 - x0, y1 - y0])
     R = arr.n_regions
-    n = int(np.clip(np.sqrt(2.0 * R), 1, 4096))
+    n = int(np.clip(np.sqrt(2.0 * R), 1, 4096))  # about two cells per region
     shape = np.array([n, n])
     cell = size / shape
     off = arr.vertex_offsets
@@ -41,8 +43,15 @@ def _grid(arr: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.
     bmax = np.full((R, 2), -np.inf)
     np.minimum.at(bmin, owner, xy - rad[:, None])
     np.maximum.at(bmax, owner, xy + rad[:, None])
-    i0 = np.clip(np.floor((bmin - lo) / cell).astype(np.int64) - 1, 0, shape - 1)
-    i1 = np.clip(np.floor((bmax - lo) / cell).astype(np.int64) + 1, 0, shape - 1)
+    # grown by the rounding of a point's relative coordinates (its exact value is hi + low):
+    # then the same float formula puts a point in a cell its region's box covers (it is monotone)
+    slack = 4 * _exact.U * (np.abs(arr.box).max() + np.abs(arr.origin).max()) + _exact.UNDERFLOW
+    with np.errstate(invalid="ignore", over="ignore"):
+        f0 = np.nan_to_num(np.floor((bmin - slack - lo) / cell), nan=0.0, posinf=0.0, neginf=0.0)
+        f1 = np.floor((bmax + slack - lo) / cell)
+        f1 = np.nan_to_num(f1, nan=float(shape.max()), posinf=float(shape.max()), neginf=0.0)
+    i0 = np.clip(f0, 0, shape - 1).astype(np.int64)
+    i1 = np.clip(f1, 0, shape - 1).astype(np.int64)
     nx, ny = i1[:, 0] - i0[:, 0] + 1, i1[:, 1] - i0[:, 1] + 1
     total = nx * ny
     reg = np.repeat(np.arange(R), total)
@@ -82,6 +91,7 @@ def _locate_chunk(arr: Any, pts: np.ndarray) -> np.ndarray:
     voff = arr.vertex_offsets
     nverts = voff[region + 1] - voff[region]
     alive = np.ones(point.shape[0], dtype=bool)
+    on_box = np.zeros(point.shape[0], dtype=bool)
     table = arr._table
     rows, errs = table.rows, table.errs
     lines_all, inside_all = arr.edge_lines, arr._inside
@@ -98,11 +108,18 @@ def _locate_chunk(arr: Any, pts: np.ndarray) -> np.ndarray:
         want = inside_all[f]
         p = point[act]
         s = _signs_at(table, rows[line], errs[line], line, hi[p], low[p])
-        alive[act[(s != want) & ~(closed[line] & (s == 0))]] = False
+        on_edge = closed[line] & (s == 0)
+        on_box[act[on_edge]] = True
+        alive[act[(s != want) & ~on_edge]] = False
         step += 1
     out = np.full(pts.shape[0], -1, dtype=np.int64)
     hit = np.flatnonzero(alive)
     out[point[hit][::-1]] = region[hit][::-1]
+    edge = np.flatnonzero(alive & on_box)
+    if edge.size:  # on the box's edge: a neuron may vanish there without cutting the box
+        p, r = point[edge], region[edge]
+        same = (arr.network.signs(pts[p]) == arr.signs_of(r)).all(axis=1)
+        out[p[~same]] = -1
     return out
 
 

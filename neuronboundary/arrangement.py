@@ -600,7 +600,7 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
     origin = np.array([X0 + (X1 - X0) / 2, Y0 + (Y1 - Y0) / 2])
     layer0 = net.layers[0]
     first = line_arrangement(layer0.weight, layer0.bias, bx, origin, tol)
-    table = Hyperplanes(net, origin)
+    table = Hyperplanes(net, origin, max(X1 - X0, Y1 - Y0))
     table.add_fixed(first.lines, first.rel, first.rel_err)
     n_first = first.lines.shape[0]
     common = dict(

@@ -546,7 +546,7 @@ def _deep(net: Network, first: Partition1D, lo: float, hi: float) -> Partition1D
     """Cut the first layer's sub-intervals by every later layer and gather the breakpoints."""
     layer0 = net.layers[0]
     origin = np.array([lo + (hi - lo) / 2])
-    table = Hyperplanes(net, origin)
+    table = Hyperplanes(net, origin, hi - lo)
     k0 = first.n_intervals
     # the first layer's breakpoints as table lines: the interval ends, then each breakpoint's
     # first neuron (a root of w x + b)
