@@ -287,6 +287,27 @@ class Arrangement2D:
         neg = (self.negative_bits[regions, byte] >> bit) & 1
         return pos.astype(np.int8) - neg.astype(np.int8)
 
+    def halfspaces(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Region ``index`` as halfspaces ``A x <= c``: one row per edge of its polygon (the
+        edge's line, oriented so the region is inside; box edges included), float64 (k, 2) and
+        (k,) in absolute coordinates. The lines are those of the exact arrangement; their
+        coefficients are float64 (each row scaled by a power of two).
+
+        >>> from neuronboundary import NeuronLayer
+        >>> arr = arrangement_2d(NeuronLayer([[1.0, 0.0]], [0.0]), ((-1, 1), (-1, 1)))
+        >>> A, c = arr.halfspaces(arr.locate([[0.5, 0.5]])[0])
+        >>> bool(np.all(A @ [0.5, 0.5] <= c))
+        True
+        """
+        r = self._check_region(index)
+        lo, hi = self.vertex_offsets[r], self.vertex_offsets[r + 1]
+        lines = self.edge_lines[lo:hi]
+        rows = self._table.rows[lines]
+        inside = self._inside[lo:hi].astype(np.float64)[:, None]
+        A = -inside * rows[:, :2]
+        c = inside[:, 0] * (rows[:, 2] - rows[:, :2] @ self.origin)
+        return A, c
+
     # ------------------------------------------------------------------ lines and edges
     @property
     def n_lines(self) -> int:

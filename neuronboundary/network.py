@@ -733,6 +733,24 @@ class Network:
             [_exact.exact_sign(v) for z, _ in pres for v in z[-1, :].tolist()], dtype=np.int8
         )
 
+    def hidden(self) -> Network:
+        """The network of the hidden layers only (every layer but the output, with the residual
+        connections among them): its regions are the cells of the hidden-layer patterns, the
+        count peers such as Relucent report (the output's zero set cuts no cell).
+
+        >>> net = Network.random([2, 8, 8, 1], seed=0)
+        >>> net.hidden().layer_sizes
+        (8, 8)
+        """
+        L = self.n_layers
+        if L < 2:
+            raise ValueError(
+                "hidden() needs a network of two layers or more; a single layer has no hidden "
+                "layer (its neurons are its outputs)."
+            )
+        skips = [tuple(sk) for sk in self._skips if sk.target < L - 1]
+        return Network(list(self._layers[:-1]), [*self._slopes[:-1]], skips)
+
     # ------------------------------------------------------------------ slicing
     def on_affine_input(self, origin: np.ndarray, basis: np.ndarray) -> Network:
         """The network seen on ``x = origin + basis @ u`` (basis (d, k)): its first layer and

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from neuronboundary import NeuronLayer, arrangement_2d
+from neuronboundary import Network, NeuronLayer, arrangement_2d
 from tests.conftest import exact_signs
 
 
@@ -354,3 +354,14 @@ def test_locate_outside_box_and_bad_region_index():
         arr.region(5)
     with pytest.raises(ValueError, match="share no edge"):
         arrangement_2d(NeuronLayer([[1.0, 0.0], [1.0, 0.0]], [0.0, -0.5]), BOX).separating(0, 2)
+
+
+def test_halfspaces_describe_each_region():
+    net = Network.random([2, 5, 4, 1], seed=2)
+    arr = arrangement_2d(net, BOX)
+    pts = np.random.default_rng(0).uniform(-1, 1, size=(300, 2))
+    found = arr.locate(pts)
+    for p, r in zip(pts, found, strict=True):
+        A, c = arr.halfspaces(r)
+        assert np.all(A @ p <= c + 1e-12)
+        assert np.all(A @ arr.points[r] < c)  # the interior point is strictly inside

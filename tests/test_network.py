@@ -260,3 +260,26 @@ def test_ordinary_input_types_through_networks():
     line = nb.partition_1d(nb.slice_1d(net, o, u), np.array([-1.0, 1.0], dtype=np.float32))
     assert line.locate(np.float64(0.0)).shape == ()
     assert net.neuron_index(np.int64(1), np.int32(0)) == 4
+
+
+def test_hidden_counts_the_cells_of_the_hidden_layers():
+    net = Network.random([2, 6, 5, 1], seed=4)
+    hidden = net.hidden()
+    assert hidden.layer_sizes == (6, 5)
+    arr = nb.arrangement_2d(net, ((-1, 1), (-1, 1)))
+    cells = nb.arrangement_2d(hidden, ((-1, 1), (-1, 1)))
+    # the hidden patterns of the full arrangement, distinct: the cells the output cuts
+    per_layer = arr.signs[:, : net.neuron_offsets[-2]]
+    assert cells.n_regions == np.unique(per_layer, axis=0).shape[0] <= arr.n_regions
+    with pytest.raises(ValueError, match="hidden"):
+        NeuronLayer.random(3, 2, seed=0).hidden()
+
+
+def test_pre_activation_skips_validate_their_shapes():
+    layers = [NeuronLayer(np.ones((3, 2)), np.zeros(3)), NeuronLayer(np.ones((2, 3)), np.zeros(2))]
+    with pytest.raises(ValueError, match="pre-activation of size 2"):
+        Network(layers, "relu", skips=[(0, 1, np.ones((3, 2)), np.zeros(3), True)])
+    with pytest.raises(ValueError, match="target >= 1"):
+        Network(layers, "relu", skips=[(0, 0, np.ones((3, 2)), np.zeros(3), True)])
+    net = Network(layers, "relu", skips=[(0, 1, np.ones((2, 2)), np.zeros(2), True)])
+    assert "pre-activation" in repr(net.skips[0])
