@@ -133,6 +133,22 @@ def read_domain_interval(value: Any, domain: Any) -> tuple[float, float]:
     return lo, hi
 
 
+def shown(value: Any) -> str:
+    """A value as messages show it: numbers as users write them (``5.0``, not
+    ``np.float64(5.0)``), sequences element by element, anything else by its repr."""
+    value = unwrap_scalar(value)
+    if isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, complex):
+        return number_text(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(shown(v) for v in value)
+        return (
+            f"[{inner}]"
+            if isinstance(value, list)
+            else f"({inner}{',' if len(value) == 1 else ''})"
+        )
+    return repr(value)
+
+
 # ---------------------------------------------------------------- scalars and indices
 def unwrap_scalar(value: Any) -> Any:
     """A 0-d torch tensor or numpy array as its numpy scalar; anything else unchanged."""
@@ -163,7 +179,9 @@ def as_int(value: Any, name: str, low: int | None = None, high: int | None = Non
             hint = f" Pass int({name}) if {float(scalar):g} is meant."
         elif real and np.isfinite(float(scalar)):
             hint = f" Pass a whole number, e.g. {name}={round(float(scalar))}."
-        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__}).{hint}")
+        raise TypeError(
+            f"{name} must be an integer; got {shown(value)} ({type(value).__name__}).{hint}"
+        )
     result = int(unwrap_scalar(value))
     if (low is not None and result < low) or (high is not None and result > high):
         if high is None:
@@ -184,7 +202,7 @@ def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> 
     """
     if not is_integer(value):
         raise TypeError(
-            f"{name} must be an integer in [0, {size}); got {value!r} ({type(value).__name__})."
+            f"{name} must be an integer in [0, {size}); got {shown(value)} ({type(value).__name__})."
         )
     index = int(unwrap_scalar(value))
     low = -size if allow_negative else 0
@@ -198,7 +216,9 @@ def as_float(value: Any, name: str) -> float:
     """Read one finite real number (Python, numpy, 0-d array or tensor of any float/int dtype)."""
     scalar = unwrap_scalar(value)
     if isinstance(scalar, (bool, np.bool_)) or not isinstance(scalar, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be a real number; got {shown(value)} ({type(value).__name__})."
+        )
     result = float(scalar)
     if not np.isfinite(result):
         raise ValueError(f"{name} must be a finite number; got {result}.")

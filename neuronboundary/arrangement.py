@@ -45,7 +45,7 @@ from neuronboundary._cutting import (
 )
 from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._lines import line_arrangement
-from neuronboundary._validate import as_float, as_index, is_integer, read_box
+from neuronboundary._validate import as_float, as_index, is_integer, read_box, shown
 from neuronboundary.decision import DecisionRegions2D, decision_network, labels_from_signs
 from neuronboundary.network import Network, as_network
 
@@ -615,7 +615,7 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
         if not 0 < tol < 1e-3:
             raise ValueError(
                 f"tol must be None (exact, the default) or a small positive number such as "
-                f"1e-9 (merge crossings closer than tol x the box diagonal); got {tol!r}."
+                f"1e-9 (merge crossings closer than tol x the box diagonal); got {shown(tol)}."
             )
     (X0, X1), (Y0, Y1) = bx
     origin = np.array([X0 + (X1 - X0) / 2, Y0 + (Y1 - Y0) / 2])

@@ -32,6 +32,7 @@ from neuronboundary._validate import (
     check_finite,
     is_integer,
     number_text,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -62,10 +63,12 @@ def _read_activation(value: Any, name: str, m: int) -> np.ndarray:
             return np.ones(m)
         raise ValueError(
             f"{name} must be 'relu', 'identity', a float (the negative slope of a LeakyReLU) or "
-            f"one slope per neuron (PReLU); got {value!r}."
+            f"one slope per neuron (PReLU); got {shown(value)}."
         )
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be 'relu', 'identity' or a negative slope; got {value!r}.")
+        raise TypeError(
+            f"{name} must be 'relu', 'identity' or a negative slope; got {shown(value)}."
+        )
     slopes = as_float_array(value, name)
     if slopes.ndim == 0:
         slopes = np.full(m, float(slopes))
@@ -383,14 +386,14 @@ class Network:
             ok = is_integer(src) and is_integer(dst)
             if pre and not (ok and 0 <= int(src) <= int(dst) < L and int(dst) >= 1):
                 raise ValueError(
-                    f"skips[{i}] = ({src!r}, {dst!r}, pre=True) must satisfy 0 <= source <= "
+                    f"skips[{i}] = ({shown(src)}, {shown(dst)}, pre=True) must satisfy 0 <= source <= "
                     f"target < {L} and target >= 1: layer `target`'s pre-activation gets the "
                     f"input of layer `source` added (the first layer's boundaries are its own "
                     f"weights and biases)."
                 )
             if not pre and not (ok and 0 <= int(src) < int(dst) <= L):
                 raise ValueError(
-                    f"skips[{i}] = ({src!r}, {dst!r}) must satisfy 0 <= source < target <= {L}: "
+                    f"skips[{i}] = ({shown(src)}, {shown(dst)}) must satisfy 0 <= source < target <= {L}: "
                     f"the input of layer `target` gets the input of layer `source` added."
                 )
             src, dst = int(src), int(dst)
@@ -438,7 +441,9 @@ class Network:
         try:
             sizes = [as_int(s, "sizes", low=1) for s in sizes]
         except TypeError:
-            raise TypeError(f"sizes must list positive integer widths; got {sizes!r}.") from None
+            raise TypeError(
+                f"sizes must list positive integer widths; got {shown(list(sizes))}."
+            ) from None
         if len(sizes) < 2:
             raise ValueError(f"sizes must list >= 2 positive widths (input first); got {sizes}.")
         with torch.random.fork_rng(devices=[]):
@@ -617,7 +622,9 @@ class Network:
         """
         idx = np.asarray(index, dtype=np.int64)
         if idx.size and (idx.min() < 0 or idx.max() >= self.n_neurons):
-            raise IndexError(f"neuron columns must be in [0, {self.n_neurons}); got {index!r}.")
+            raise IndexError(
+                f"neuron columns must be in [0, {self.n_neurons}); got {shown(index)}."
+            )
         off = self.neuron_offsets
         lay = np.searchsorted(off, idx, side="right") - 1
         return np.stack([lay, idx - off[lay]], axis=-1)

@@ -13,6 +13,7 @@ from neuronboundary._validate import (
     as_int,
     check_finite,
     finite_vector,
+    shown,
     unwrap_scalar,
 )
 from neuronboundary.network import Network, NeuronLayer, as_network  # noqa: F401 (the examples)
@@ -245,7 +246,7 @@ def pca_directions(data: Any, k: int = 1) -> PCA:
     k = as_int(k, "k")
     if not 1 <= k <= min(n, d):
         raise ValueError(
-            f"k must be an integer in [1, {min(n, d)}] for data of shape {x.shape}; got {k!r}."
+            f"k must be an integer in [1, {min(n, d)}] for data of shape {x.shape}; got {shown(k)}."
         )
     if (x == x[0]).all():
         raise ValueError(
@@ -293,10 +294,10 @@ def concept_vector(data: Any, labels: Any, positive: Any, negative: Any) -> np.n
     positive, negative = unwrap_scalar(positive), unwrap_scalar(negative)
     for name, cls in (("positive", positive), ("negative", negative)):
         if np.ndim(cls) != 0:
-            raise TypeError(f"{name} must be one class label (as in labels); got {cls!r}.")
+            raise TypeError(f"{name} must be one class label (as in labels); got {shown(cls)}.")
     if positive == negative:
         raise ValueError(
-            f"positive and negative must be two different classes; got {positive!r} for both "
+            f"positive and negative must be two different classes; got {shown(positive)} for both "
             f"(a class mean minus itself is the zero vector, no direction)."
         )
     if y.shape != (x.shape[0],):
@@ -308,7 +309,7 @@ def concept_vector(data: Any, labels: Any, positive: Any, negative: Any) -> np.n
         mask = y == cls
         if not mask.any():
             raise ValueError(
-                f"{name} class {cls!r} has no samples in labels; choose one of the classes "
+                f"{name} class {shown(cls)} has no samples in labels; choose one of the classes "
                 f"present: {np.unique(y)[:20]}."
             )
         means.append(x[mask].mean(axis=0))
@@ -373,7 +374,7 @@ def sweep_interval(
     if share.ndim != 0 or not 0.0 < float(share) <= 1.0:
         raise ValueError(
             f"coverage must be one number in (0, 1], the share of samples to cover "
-            f"(e.g. 0.98); got {coverage!r}."
+            f"(e.g. 0.98); got {shown(coverage)}."
         )
     share = float(share)
     # numpy's pairwise row sums: the same result whatever the number of threads
@@ -381,7 +382,7 @@ def sweep_interval(
     lo, hi = np.quantile(t, [(1.0 - share) / 2.0, (1.0 + share) / 2.0])
     if not lo < hi:
         raise ValueError(
-            f"every sample projects to t = {lo!r} along direction: there is no interval to "
+            f"every sample projects to t = {shown(lo)} along direction: there is no interval to "
             f"sweep. Pass an explicit interval, or a direction along which the data vary."
         )
     return float(lo), float(hi)
