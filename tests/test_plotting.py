@@ -340,3 +340,33 @@ def test_default_windows_hold_every_boundary_crossing():
     assert max(L2.boundary_points.max(), 0) < hi
     fig = boundaries_2d_figure(L8)  # no box: the default window, and the regions still exact
     assert list(fig.layout.xaxis.range) == [x0, x1]
+
+
+def test_network_slice_classes_have_distinct_colours_and_markers_for_ten_classes():
+    from neuronboundary import Network, arrangement_2d
+    from neuronboundary.plotting import network_slice_figure
+
+    net = Network.random([2, 12, 12, 10], seed=3)
+    arr = arrangement_2d(net, ((-3, 3), (-3, 3)))
+    rng = np.random.default_rng(0)
+    fig = network_slice_figure(arr, rng.uniform(-3, 3, (50, 2)), np.arange(50) % 10)
+    data = [tr for tr in fig.data if tr.mode == "markers"]
+    assert len({tr.marker.color for tr in data}) == 10
+    assert len({tr.marker.symbol for tr in data}) == 10
+    fills = {tr.name: tr.fillcolor for tr in fig.data if tr.fillcolor}
+    assert len(set(fills.values())) == len(fills)  # no two predicted classes share a fill
+    by_class = {tr.name.split()[-1]: tr.marker.color for tr in data}
+    for name, fill in fills.items():  # a class's points and regions share the hue
+        assert fill.startswith("rgba(")
+        assert by_class[name.split()[-1]] is not None
+
+
+def test_network_slice_refuses_points_of_the_wrong_shape():
+    from neuronboundary import Network, arrangement_2d
+    from neuronboundary.plotting import network_slice_figure
+
+    arr = arrangement_2d(Network.random([2, 4, 3], seed=0), ((-1, 1), (-1, 1)))
+    with pytest.raises(ValueError, match=r"points must have shape \(n, 2\)"):
+        network_slice_figure(arr, np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="labels must have one class per point"):
+        network_slice_figure(arr, np.zeros((5, 2)), [0, 1])

@@ -120,6 +120,40 @@ def _coprime_step(m: int) -> int:
     return step
 
 
+#: Marker symbols of the classes of data points (shape repeats the colour's message).
+CLASS_SYMBOLS = (
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "x",
+    "cross",
+    "star",
+    "triangle-down",
+    "hexagon",
+    "pentagon",
+    "hourglass",
+    "bowtie",
+)
+
+
+def class_colour(c: int, k: int) -> str:
+    """Colour of class ``c`` of ``k``: Okabe-Ito while it suffices (8), else ``k`` distinct hues
+    (as :func:`neuron_colour`), so no two classes share a colour.
+
+    >>> class_colour(0, 2), class_colour(8, 10) != class_colour(0, 10)
+    ('#E69F00', True)
+    """
+    if k <= len(OKABE_ITO):
+        return OKABE_ITO[c % len(OKABE_ITO)]
+    return neuron_colour(c, k)
+
+
+def class_symbol(c: int) -> str:
+    """Marker symbol of class ``c`` (cycling through :data:`CLASS_SYMBOLS`)."""
+    return CLASS_SYMBOLS[c % len(CLASS_SYMBOLS)]
+
+
 def neuron_dash(n: int, m: int) -> str:
     """Line dash of neuron ``n`` of ``m``: solid while the palette suffices, else cycling.
 

@@ -8,9 +8,17 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from neuronboundary._validate import as_float_array
 from neuronboundary.arrangement import Arrangement2D
 from neuronboundary.partition import Partition1D
-from neuronboundary.plotting._style import NEUTRAL, OKABE_ITO, new_figure
+from neuronboundary.plotting._style import (
+    NEUTRAL,
+    class_colour,
+    class_symbol,
+    neuron_colour,
+    neuron_dash,
+    new_figure,
+)
 
 __all__ = ["deep_guidelines_figure", "layer_colour", "network_slice_figure"]
 
@@ -108,7 +116,9 @@ def deep_guidelines_figure(
                 x=t,
                 y=y[:, n],
                 mode="lines",
-                line=dict(color=OKABE_ITO[k % len(OKABE_ITO)], width=2),
+                line=dict(
+                    color=neuron_colour(k, len(chosen)), width=2, dash=neuron_dash(k, len(chosen))
+                ),
                 name=f"layer {lay}, neuron {n}",
                 hovertemplate=f"layer {lay}, neuron {n}<br>t = %{{x:.4g}}<br>z = %{{y:.4g}}"
                 "<extra></extra>",
@@ -160,13 +170,14 @@ def network_slice_figure(
     )
     fig = new_figure(title, *axis_titles)
     decisions = arrangement.decision_regions() if (fill_regions or decision_boundary) else None
+    n_classes = max(2, net.out_dim)
     if fill_regions:
         cls = decisions.labels
         verts, off = decisions.polygons, decisions.vertex_offsets
         for c in np.unique(cls):
             regs = np.flatnonzero(cls == c)
             xs, ys = _closed_polygons(verts, off, regs)
-            colour = OKABE_ITO[int(c) % len(OKABE_ITO)]
+            colour = class_colour(int(c), n_classes)
             fig.add_trace(
                 go.Scatter(
                     x=xs,
@@ -212,9 +223,24 @@ def network_slice_figure(
             )
         )
     if points is not None:
-        p = np.asarray(points, dtype=float)
-        lab = np.zeros(p.shape[0], dtype=int) if labels is None else np.asarray(labels)
-        for c in np.unique(lab):
+        p = as_float_array(points, "points")
+        if p.ndim != 2 or p.shape[1] != 2:
+            raise ValueError(
+                f"points must have shape (n, 2): the data in the slice's two coordinates (project "
+                f"them onto the plane first); got shape {p.shape}."
+            )
+        if labels is None:
+            lab = np.zeros(p.shape[0], dtype=int)
+        else:
+            lab = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels)
+            if lab.shape != (p.shape[0],):
+                raise ValueError(
+                    f"labels must have one class per point, shape ({p.shape[0]},); got shape "
+                    f"{lab.shape}."
+                )
+        classes = np.unique(lab)
+        k = max(n_classes, classes.shape[0])
+        for i, c in enumerate(classes):
             sel = lab == c
             fig.add_trace(
                 go.Scatter(
@@ -222,8 +248,9 @@ def network_slice_figure(
                     y=p[sel, 1],
                     mode="markers",
                     marker=dict(
-                        size=5,
-                        color=OKABE_ITO[int(c) % len(OKABE_ITO)],
+                        size=6,
+                        color=class_colour(_class_index(c, i), k),
+                        symbol=class_symbol(_class_index(c, i)),
                         line=dict(color="#222", width=0.5),
                     ),
                     name=f"data, class {c}",
@@ -233,6 +260,12 @@ def network_slice_figure(
     fig.update_xaxes(range=[x0, x1], constrain="domain")
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
     return fig
+
+
+def _class_index(label: Any, position: int) -> int:
+    """The index a class label stands for: the label itself when it is an integer (so data of
+    class c takes the colour of the region predicted c), else its position among the labels."""
+    return int(label) if isinstance(label, (int, np.integer)) else position
 
 
 def _closed_polygons(
