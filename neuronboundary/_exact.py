@@ -668,8 +668,10 @@ def translate(rows: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndar
             p, e = _two_product(rows[:, i], np.full_like(s, origin[i]))
             s, e2 = _two_sum(s, p)
             comp += e + e2
-            # an error-free transformation is exact unless the product underflows
-            inexact |= (e != 0) | (e2 != 0) | ~np.isfinite(e) | ((p != 0) & (np.abs(p) < 2.0**-960))
+            # an error-free transformation is exact unless the product underflows (to a tiny
+            # float, or to zero from two nonzero factors)
+            tiny = (np.abs(p) < 2.0**-960) & (rows[:, i] != 0) & (origin[i] != 0)
+            inexact |= (e != 0) | (e2 != 0) | ~np.isfinite(e) | tiny
             total += np.abs(p)
         c = s + comp
         err = np.zeros_like(rows)
@@ -716,10 +718,13 @@ def cramer(
 
         dD, dmx, dmy = spread(0, 1), spread(1, 2), spread(2, 0)
         gap = np.abs(D) - dD
-        base = np.abs(D) * gap
-        rx = (np.abs(mx) * dD + np.abs(D) * dmx) / base
-        ry = (np.abs(my) * dD + np.abs(D) * dmy) / base
-        radius = inflate(np.maximum(rx, ry), 4) + 2.0 * U * np.maximum(np.abs(x), np.abs(y))
+        # (|M| dD + |D| dM) / (|D| gap), written as quotients first: a product of two tiny
+        # factors would underflow to zero and lose the bound; a quotient loses at most 2**-1074
+        # absolute, which the final UNDERFLOW covers
+        rel = dD / gap
+        rx = (np.abs(mx) / np.abs(D)) * rel + dmx / gap
+        ry = (np.abs(my) / np.abs(D)) * rel + dmy / gap
+        radius = inflate(np.maximum(rx, ry), 6) + 2.0 * U * np.maximum(np.abs(x), np.abs(y))
         radius += UNDERFLOW
     bad = ~(gap > 0) | ~np.isfinite(radius) | ~np.isfinite(x) | ~np.isfinite(y)
     with np.errstate(invalid="ignore"):

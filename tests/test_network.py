@@ -283,3 +283,22 @@ def test_pre_activation_skips_validate_their_shapes():
         Network(layers, "relu", skips=[(0, 0, np.ones((3, 2)), np.zeros(3), True)])
     net = Network(layers, "relu", skips=[(0, 1, np.ones((2, 2)), np.zeros(2), True)])
     assert "pre-activation" in repr(net.skips[0])
+
+
+def test_signs_of_many_points_in_bounded_memory_and_equal_blockwise():
+    """Network.signs works on blocks of points: its peak memory is the output plus a fixed
+    working set, not every layer's values and bounds for all points at once (which was 60x the
+    output), and the result does not depend on how the points are split."""
+    import tracemalloc
+
+    net = Network.random([2, 64, 64, 64, 1], seed=0)
+    pts = np.random.default_rng(0).uniform(-1, 1, (60_000, 2))
+    tracemalloc.start()
+    signs = net.signs(pts)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < signs.nbytes + 64 * 2**20
+    parts = np.concatenate([net.signs(pts[i : i + 7_001]) for i in range(0, 60_000, 7_001)])
+    assert np.array_equal(signs, parts)
+    z = np.concatenate(net.preactivations(pts[:500]), axis=1)
+    assert np.array_equal(signs[:500], np.sign(z).astype(np.int8))  # nothing near zero here
