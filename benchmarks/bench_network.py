@@ -6,6 +6,9 @@ the fastest 1024 x 1024 grid scan (``_grid_scan``: distinct sign patterns over a
 grid points; it misses small regions).
 1-D: all breakpoints along the segment between two random inputs of a 784 -> 1024 x 3 -> 10 MLP,
 against a scan of 100,000 points along it.
+Point location: ``Arrangement2D.locate`` of 1,000,000 uniform points (exact region of each,
+boundary points included) against the float forward pass that gives their sign patterns
+(``network.signs``, exact too) and against a float forward pass alone (no exactness).
 Run: ``nox -s bench`` (or ``python benchmarks/bench_network.py [--quick]``). The machine's load
 average is printed first: on a busy machine BLAS threads fight for the cores (small products get
 10-30x slower); ``OPENBLAS_NUM_THREADS=1`` then gives steadier numbers.
@@ -114,6 +117,41 @@ def main(quick: bool = False) -> None:
                 f"{t_scan:.3f}",
                 "-",
             ],
+        ],
+    )
+
+    locate_table(quick)
+
+
+def locate_table(quick: bool) -> None:
+    size = [2, 128, 128, 128, 1] if quick else [2, 256, 256, 256, 256, 1]
+    net = Network.random(size, seed=0)
+    arr = arrangement_2d(net, BOX)
+    arr.locate(np.zeros((1, 2)))  # builds the lookup grid once, as a user's first call does
+    pts = np.random.default_rng(1).uniform(-1.0, 1.0, size=(1_000_000, 2))
+    t = best_time(lambda: arr.locate(pts), repeat=3)
+    mem = peak_memory(lambda: arr.locate(pts))
+    t_signs = best_time(lambda: net.signs(pts), repeat=1)
+    mem_signs = peak_memory(lambda: net.signs(pts))
+    start = time.perf_counter()
+    for lo in range(0, pts.shape[0], 4096):  # in blocks, as the others: bounded memory
+        h = pts[lo : lo + 4096]
+        for layer in net.layers[:-1]:
+            h = np.maximum(h @ layer.weight.T + layer.bias, 0.0)
+    t_float = time.perf_counter() - start
+    print_table(
+        f"locate 1,000,000 points in the {arr.n_regions:,} regions of "
+        f"{' -> '.join(map(str, size))} (seed 0) over {BOX}",
+        ["method", "seconds", "locate / this", "peak MiB"],
+        [
+            ["Arrangement2D.locate (exact region)", f"{t:.3f}", "1.00x", f"{mem / 2**20:.0f}"],
+            [
+                "network.signs (exact patterns, no region)",
+                f"{t_signs:.3f}",
+                f"{t / t_signs:.2f}x",
+                f"{mem_signs / 2**20:.0f}",
+            ],
+            ["float forward pass (hidden layers)", f"{t_float:.3f}", f"{t / t_float:.2f}x", "-"],
         ],
     )
 

@@ -4,8 +4,9 @@ Relucent (PyPI, AGPL) searches the cells of a ReLU network across facets with Gu
 optional: ``NEURONBOUNDARY_BENCH_RELUCENT=1 nox -s bench`` installs it into the bench
 environment (dependency group ``bench-relucent``), otherwise this script prints our side and
 "Relucent not installed". Its cells are those of the hidden layers (no ReLU after the output),
-so ours are the distinct hidden-layer patterns of ``arrangement_2d(net, box).signs``. Relucent
-is timed once (minutes); ours best of 3.
+so ours are the regions of ``arrangement_2d(net.hidden(), box)``; the table also shows the
+regions of the whole network (the output's zero set cuts some cells in two). Relucent is timed
+once (minutes); ours best of 3.
 Run: ``nox -s bench`` (or ``python benchmarks/bench_relucent.py``).
 """
 
@@ -30,9 +31,8 @@ POINT_SIZE = [784, 256, 256, 10]
 
 
 def hidden_cells(net: Network) -> np.ndarray:
-    """Distinct hidden-layer patterns of the exact 2-D arrangement over BOX, rows sorted."""
-    signs = arrangement_2d(net, BOX).signs
-    return np.unique(signs[:, : net.neuron_offsets[-2]], axis=0)
+    """Sign patterns of the cells of the hidden layers over BOX, exact (one row per cell)."""
+    return arrangement_2d(net.hidden(), BOX).signs
 
 
 def search_rows() -> list[list[str]]:
@@ -41,7 +41,8 @@ def search_rows() -> list[list[str]]:
         net = Network.random(size, seed=0)
         t = best_time(lambda net=net: hidden_cells(net), repeat=3)
         ours = hidden_cells(net)
-        row = [" -> ".join(map(str, size)), f"{ours.shape[0]:,}", f"{t:.3f}"]
+        everything = arrangement_2d(net, BOX).n_regions
+        row = [" -> ".join(map(str, size)), f"{everything:,}", f"{ours.shape[0]:,}", f"{t:.3f}"]
         if not _relucent.available():
             rows.append([*row, "-", "-", "-", "-"])
             continue
@@ -90,7 +91,16 @@ def main() -> None:
     print_table(
         f"cells of the hidden layers in {BOX}, Network.random(sizes, seed=0): arrangement_2d vs "
         "Relucent's bfs(cube_mode='intersect')",
-        ["network", "cells", "ours s", "Relucent cells", "Relucent s", "ours/Relucent", "same"],
+        [
+            "network",
+            "regions (all neurons)",
+            "cells (hidden)",
+            "ours s",
+            "Relucent cells",
+            "Relucent s",
+            "ours/Relucent",
+            "same",
+        ],
         search_rows(),
     )
     print_table(
