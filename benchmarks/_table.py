@@ -88,3 +88,22 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
         print("  " + " | ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
         if i == 0:
             print("  " + "-+-".join("-" * w for w in widths))
+
+
+def exact_decisions(fn: Callable[[], Any]) -> tuple[int, int]:
+    """How many sign decisions one call took by the float filter and how many went to exact
+    integer arithmetic (neuronboundary._exact.STATS): the second should be near zero."""
+    from neuronboundary import _exact
+
+    before = dict(_exact.STATS)
+    fn()
+    return (
+        _exact.STATS["filtered"] - before.get("filtered", 0),
+        _exact.STATS["exact"] - before.get("exact", 0),
+    )
+
+
+def everything(arr: Any) -> Any:
+    """Force an arrangement's lazy constructions: vertices, areas and adjacency."""
+    arr.vertices, arr.areas, arr.adjacency  # noqa: B018
+    return arr

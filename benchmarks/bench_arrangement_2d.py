@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _grid_scan import fastest_scan
-from _table import best_time, load_line, peak_memory, print_table
+from _table import best_time, everything, exact_decisions, load_line, peak_memory, print_table
 
 from neuronboundary import NeuronLayer, arrangement_2d
 
@@ -25,13 +25,16 @@ CASES = ((100, (512,)), (300, (512, 1024)), (1000, (1024,)))
 
 def main() -> None:
     print(load_line())
-    rows = []
+    rows, decided = [], []
     probe = None
     for m, grids in CASES:
         layer = NeuronLayer.random(m, 2, seed=0)
         t_exact = best_time(lambda layer=layer: arrangement_2d(layer, BOX), repeat=3)
         n_regions = arrangement_2d(layer, BOX).n_regions
         mem_exact = peak_memory(lambda layer=layer: arrangement_2d(layer, BOX))
+        t_all = best_time(lambda layer=layer: everything(arrangement_2d(layer, BOX)), repeat=3)
+        filtered, exact = exact_decisions(lambda layer=layer: arrangement_2d(layer, BOX))
+        decided.append([m, f"{t_exact:.3f}", f"{t_all:.3f}", f"{filtered:,}", f"{exact:,}"])
         for n in grids:
             scan = fastest_scan(layer, BOX, n)
             mem_scan = peak_memory(scan.run)
@@ -66,6 +69,12 @@ def main() -> None:
             "fastest scan",
         ],
         rows,
+    )
+    print_table(
+        "the exact construction: combinatorics only, then with vertices, areas and adjacency; "
+        "sign decisions by the float filter and by exact integers",
+        ["lines", "regions s", "+ geometry s", "filtered", "exact"],
+        decided,
     )
     m, n, scan = probe
     print_table(

@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _edge_subdivision import edge_subdivision_2d
 from _grid_scan import distinct_patterns, fastest_scan
-from _table import best_time, load_line, peak_memory, print_table
+from _table import best_time, everything, exact_decisions, load_line, peak_memory, print_table
 
 from neuronboundary import Network, arrangement_2d, partition_1d, slice_1d
 
@@ -35,7 +35,7 @@ GRID = 1024
 
 def main(quick: bool = False) -> None:
     print(load_line())
-    rows = []
+    rows, decided = [], []
     sizes = [[2, 64, 64, 1], [2, 128, 128, 128, 1]]
     if not quick:
         sizes.append([2, 256, 256, 256, 256, 1])
@@ -45,6 +45,11 @@ def main(quick: bool = False) -> None:
         t = best_time(lambda net=net: arrangement_2d(net, BOX), repeat=repeat)
         n_regions = arrangement_2d(net, BOX).n_regions
         mem = peak_memory(lambda net=net: arrangement_2d(net, BOX))
+        t_all = best_time(lambda net=net: everything(arrangement_2d(net, BOX)), repeat=repeat)
+        filtered, exact = exact_decisions(lambda net=net: arrangement_2d(net, BOX))
+        decided.append(
+            [" -> ".join(map(str, size)), f"{t:.3f}", f"{t_all:.3f}", f"{filtered:,}", f"{exact:,}"]
+        )
         t_sub = best_time(lambda net=net: edge_subdivision_2d(net, BOX), repeat=repeat)
         sub = edge_subdivision_2d(net, BOX)
         mem_sub = peak_memory(lambda net=net: edge_subdivision_2d(net, BOX))
@@ -92,6 +97,12 @@ def main(quick: bool = False) -> None:
             "peer MiB",
         ],
         rows,
+    )
+    print_table(
+        "the exact construction: combinatorics only, then with vertices, areas and adjacency; "
+        "sign decisions by the float filter and by exact integers",
+        ["network", "regions s", "+ geometry s", "filtered", "exact"],
+        decided,
     )
 
     net = Network.random([784, 1024, 1024, 1024, 10], seed=0)
