@@ -21,6 +21,7 @@ from neuronboundary.groups import (
 from neuronboundary.network import Network, Neuron, NeuronLayer, Skip
 from neuronboundary.partition import Partition1D, crossing_points, partition_1d
 from neuronboundary.quantiles import QuantileThresholds, StreamingQuantiles, quantile_thresholds
+from neuronboundary.regions import BoxRegions, LinearRegion, Neighbor, region_of, regions_in
 from neuronboundary.similarity import neuron_order, similarity
 from neuronboundary.slicing import (
     PCA,
@@ -30,6 +31,7 @@ from neuronboundary.slicing import (
     slice_1d,
     slice_2d,
     slice_2d_through,
+    slice_3d,
     sweep_interval,
 )
 
@@ -38,8 +40,11 @@ __version__ = "0.1.0"
 __all__ = [
     "PCA",
     "Arrangement2D",
+    "BoxRegions",
     "GroupPartition1D",
     "GroupRule",
+    "LinearRegion",
+    "Neighbor",
     "Network",
     "Neuron",
     "NeuronLayer",
@@ -64,11 +69,14 @@ __all__ = [
     "pca_directions",
     "positive",
     "quantile_thresholds",
+    "region_of",
+    "regions_in",
     "rule",
     "similarity",
     "slice_1d",
     "slice_2d",
     "slice_2d_through",
+    "slice_3d",
     "sweep_interval",
     "top_k",
 ]

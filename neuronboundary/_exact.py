@@ -518,6 +518,21 @@ def proportional(p: Any, q: Any) -> bool:
     return all(a[i] * b[j] == a[j] * b[i] for i in range(len(a)) for j in range(i + 1, len(a)))
 
 
+def same_halfspace(p: Sequence[int], q: Sequence[int]) -> bool:
+    """Whether two exact rows (ints or rationals) are positive multiples of each other: the same
+    halfspace ``row . (x, 1) > 0``. A zero row is the same halfspace as no other row.
+
+    >>> same_halfspace([2, -4, 6], [1, -2, 3]), same_halfspace([1, 2], [-1, -2])
+    (True, False)
+    """
+    a = [exact_value(v) for v in p]
+    b = [exact_value(v) for v in q]
+    lead = next((i for i, v in enumerate(a) if v != 0), None)
+    if lead is None or exact_sign(a[lead]) != exact_sign(b[lead]):
+        return False
+    return all(x * b[lead] == y * a[lead] for x, y in zip(a, b, strict=True))
+
+
 def translate_row(row: Sequence[float], origin: Sequence[float]) -> list[int]:
     """An affine row of floats ``(w, c)`` seen from ``origin``: ``(w, c + w . origin)`` exactly,
     as integers (a positive scale dropped)."""

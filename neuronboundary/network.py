@@ -720,7 +720,10 @@ class Network:
         """
         return self._signs(self.check_inputs(x))
 
-    def _signs(self, inputs: np.ndarray) -> np.ndarray:
+    def _signs(self, inputs: np.ndarray, patterns: np.ndarray | None = None) -> np.ndarray:
+        """Exact signs at inputs (n, d); with ``patterns`` (n, N) the activations are fixed by
+        row r's pattern instead of by value: the signs of the maps of that pattern's region,
+        extended beyond it, at input r."""
         n = inputs.shape[0]
         signs = np.empty((n, self.n_neurons), dtype=np.int8)
         unsure = np.zeros(n, dtype=bool)
@@ -731,7 +734,8 @@ class Network:
         ops = FloatMaps(self)
         for lo in range(0, n, step):
             block = inputs[lo : lo + step]
-            pres, _ = self._run((block[:, None, :], np.zeros((block.shape[0], 1, 1))), ops)
+            fixed = None if patterns is None else self.split(patterns[lo : lo + step])
+            pres, _ = self._run((block[:, None, :], np.zeros((block.shape[0], 1, 1))), ops, fixed)
             col = 0
             for z, err in pres:
                 z, err = z[:, 0, :], err[:, 0, :]
@@ -747,13 +751,16 @@ class Network:
         if rows.size:
             ops = ExactMaps(self)
             for r in rows.tolist():
-                signs[r] = self._exact_signs(inputs[r], ops)
+                pattern = None if patterns is None else patterns[r]
+                signs[r] = self._exact_signs(inputs[r], ops, pattern)
         return signs
 
-    def _exact_signs(self, point: np.ndarray, ops: ExactMaps) -> np.ndarray:
+    def _exact_signs(
+        self, point: np.ndarray, ops: ExactMaps, pattern: np.ndarray | None = None
+    ) -> np.ndarray:
         _exact.STATS["exact"] += 1
         x, e = _exact.int_matrix(point[None, :])
-        pres, _ = self._run((x, e), ops)
+        pres, _ = self._run((x, e), ops, None if pattern is None else self.split(pattern))
         return np.array(
             [_exact.exact_sign(v) for z, _ in pres for v in z[-1, :].tolist()], dtype=np.int8
         )
@@ -1033,8 +1040,8 @@ class NeuronLayer(Network):
         """
         return self.check_inputs(x) @ self._weight.T + self._bias
 
-    def _signs(self, inputs: np.ndarray) -> np.ndarray:
-        return _exact.affine_signs(self._weight, self._bias, inputs)
+    def _signs(self, inputs: np.ndarray, patterns: np.ndarray | None = None) -> np.ndarray:
+        return _exact.affine_signs(self._weight, self._bias, inputs)  # no activation to fix
 
     def signs(self, x: Any) -> np.ndarray:
         """Exact sign of each neuron's output at each input: int8 array (n, m) of -1, 0, +1.
