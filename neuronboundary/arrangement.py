@@ -43,6 +43,7 @@ from neuronboundary._cutting import (
     first_inputs,
     interior_points,
 )
+from neuronboundary._graph import adjacency_graph
 from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._lines import line_arrangement
 from neuronboundary._validate import as_float, as_index, is_integer, read_box, shown
@@ -425,18 +426,11 @@ class Arrangement2D:
         """The region adjacency as a ``networkx.Graph`` (needs the optional networkx): one node
         per region (attributes ``area``, ``point``), one edge per shared edge (attribute
         ``neurons``: the neurons whose sign differs across it)."""
-        try:
-            import networkx as nx
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "to_networkx needs networkx: pip install networkx (or the package's `graph` extra)."
-            ) from None
-        g = nx.Graph()
-        for r in range(self.n_regions):
-            g.add_node(r, area=float(self.areas[r]), point=tuple(self.points[r].tolist()))
-        for a, b in self.adjacency.tolist():
-            g.add_edge(a, b, neurons=tuple(self.transition(a, b).tolist()))
-        return g
+        nodes = {
+            "area": self.areas.tolist(),
+            "point": [tuple(p) for p in self.points.tolist()],
+        }
+        return adjacency_graph(nodes, self.adjacency, self.transition)
 
     # ------------------------------------------------------------------ boundaries
     def edges(self) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from neuronboundary import _exact, _polytopes
+from neuronboundary._graph import adjacency_graph
 from neuronboundary._validate import as_int, read_box
 from neuronboundary.network import FloatMaps, Network, as_network
 
@@ -785,22 +786,10 @@ class BoxRegions:
         """The region adjacency as a ``networkx.Graph`` (needs the optional networkx, extra
         ``graph``): one node per region (attributes ``point`` and, for d <= 6, ``volume``),
         one edge per shared facet (attribute ``neurons``: the pattern columns that differ)."""
-        try:
-            import networkx as nx
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "to_networkx needs networkx: pip install networkx (or the package's `graph` extra)."
-            ) from None
-        g = nx.Graph()
-        volumes = self.volumes if self._vertices is not None else None
-        for r in range(self.n_regions):
-            attrs = {"point": tuple(self.points[r].tolist())}
-            if volumes is not None:
-                attrs["volume"] = float(volumes[r])
-            g.add_node(r, **attrs)
-        for a, b in self.adjacency.tolist():
-            g.add_edge(a, b, neurons=tuple(self.transition(a, b).tolist()))
-        return g
+        nodes: dict[str, list] = {"point": [tuple(p) for p in self.points.tolist()]}
+        if self._vertices is not None:
+            nodes["volume"] = self.volumes.tolist()
+        return adjacency_graph(nodes, self.adjacency, self.transition)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return iter(self.signs)
@@ -952,6 +941,7 @@ class _Search:
         d = net.in_dim
         counts = [f.shape[0] for f in self.facets]
         pts = np.array([p if p is not None else np.full(d, np.nan) for p in self.points])
+        self._centre(pts)
         edges = np.array(sorted(self.edges), dtype=np.int64).reshape(-1, 2)
         return BoxRegions(
             network=net,
@@ -968,6 +958,20 @@ class _Search:
             _vertices=self.vertices if self.qhull else None,
             _box_arrays=self.boxes,
         )
+
+    def _centre(self, pts: np.ndarray) -> None:
+        """Move each region's point (a witness, near a facet) to the mean of its vertices where
+        that float point passes the exact check (strictly inside the region and the box)."""
+        have = [r for r, v in enumerate(self.vertices) if v is not None and v.shape[0]]
+        if not have:
+            return
+        means = np.array([self.vertices[r].mean(axis=0) for r in have])
+        pats = np.array([self.signs[r] for r in have])
+        lo, hi = self.boxes
+        ok = ((means > lo) & (means < hi)).all(axis=1)
+        ok &= (self.net._signs(means) == pats).all(axis=1)
+        idx = np.array(have)[ok]
+        pts[idx] = means[ok]
 
     def _level(self, frontier: list[int]) -> list[int]:
         net = self.net

@@ -708,6 +708,88 @@ CASES = [
         KeyError,
         "needs input_key=",
     ),
+    # --- regions in any dimension
+    Case(
+        "regions",
+        "region_of an input exactly on a boundary",
+        lambda: nb.region_of(L2, [0.0, 0.5]),
+        ValueError,
+        "x lies exactly on the boundary of neuron 0 of layer 0",
+    ),
+    Case(
+        "regions",
+        "region_of several inputs",
+        lambda: nb.region_of(L2, [[0.5, 0.5], [0.2, 0.3]]),
+        ValueError,
+        "x must be one input of shape \\(2,\\); got 2 inputs",
+    ),
+    Case(
+        "regions",
+        "region_of an input outside its box",
+        lambda: nb.region_of(L2, [0.5, 0.5], box=((1, 2), (1, 2))),
+        ValueError,
+        "x must lie strictly inside the box",
+    ),
+    Case(
+        "regions",
+        "region_of with a box of the wrong dimension",
+        lambda: nb.region_of(L2, [0.5, 0.5], box=((0, 1),)),
+        ValueError,
+        "box must be \\(\\(x1_lo, x1_hi\\), \\(x2_lo, x2_hi\\)\\)",
+    ),
+    Case(
+        "regions",
+        "volume of a region without a box",
+        lambda: nb.region_of(L2, [0.5, 0.5]).volume,
+        ValueError,
+        "volume needs a bounded region: call region_of\\(network, x, box=...\\)",
+    ),
+    Case(
+        "regions",
+        "volumes of a 7-D box",
+        lambda: (
+            nb.regions_in(
+                nb.NeuronLayer(np.eye(7)[:1], [0.5]), ((-1, 1),) * 7, max_regions=1
+            ).volumes
+        ),
+        ValueError,
+        "volumes are computed in dimension <= 6 only",
+    ),
+    Case(
+        "regions",
+        "regions_in starting on a boundary",
+        lambda: nb.regions_in(L2, ((-1, 1), (-1, 1)), start=[0.0, 0.5]),
+        ValueError,
+        "start lies exactly on the boundary of neuron 0 of layer 0",
+    ),
+    Case(
+        "regions",
+        "regions_in starting outside the box",
+        lambda: nb.regions_in(L2, ((-1, 1), (-1, 1)), start=[3.0, 0.5]),
+        ValueError,
+        "start must lie strictly inside the box",
+    ),
+    Case(
+        "regions",
+        "regions_in with max_regions 0",
+        lambda: nb.regions_in(L2, ((-1, 1), (-1, 1)), max_regions=0),
+        ValueError,
+        "max_regions must be an integer >= 1",
+    ),
+    Case(
+        "regions",
+        "regions_in of a model, not a Network",
+        lambda: nb.regions_in(NET, ((-1, 1),) * 3),
+        TypeError,
+        "regions_in needs a Network or a NeuronLayer",
+    ),
+    Case(
+        "regions",
+        "locate a point outside the searched box",
+        lambda: nb.regions_in(L2, ((-1, 1), (-1, 1))).locate([[2.0, 0.5]]),
+        ValueError,
+        "x must lie in the box",
+    ),
 ]
 
 

@@ -216,6 +216,30 @@ def test_layers_inputs_and_intervals_of_every_kind(kind):
 
 
 @arrays
+def test_regions_inputs_and_boxes_of_every_kind(kind):
+    make = ARRAY_KINDS[kind]
+    x, start = [0.5, 0.75], [-0.5, 0.25]
+    region = nb.region_of(L2, make(x), box=make([list(BOX[0]), list(BOX[1])]))
+    ref = nb.region_of(L2, x, box=BOX)
+    np.testing.assert_array_equal(region.signs, ref.signs)
+    np.testing.assert_array_equal(region.facets, ref.facets)
+    found = nb.regions_in(L2, make([list(BOX[0]), list(BOX[1])]), start=make(start))
+    ref2 = nb.regions_in(L2, BOX, start=start)
+    np.testing.assert_array_equal(found.signs, ref2.signs)
+    np.testing.assert_array_equal(found.locate(make([x])), ref2.locate([x]))
+
+
+@ints
+def test_region_indices_and_limits_of_every_integer_kind(kind):
+    i = INT_KINDS[kind]
+    found = nb.regions_in(L2, BOX, max_regions=i(5))
+    assert found.n_regions == 5
+    np.testing.assert_array_equal(found.facets(i(1)), found.facets(1))
+    np.testing.assert_array_equal(found.signs_of(i(1)), found.signs_of([1]))
+    assert found.neighbors(i(0))[0][0] == found.neighbors(0)[0][0]
+
+
+@arrays
 def test_slices_of_every_kind(kind):
     make = ARRAY_KINDS[kind]
     assert nb.slice_1d(L2, make([0.0, 0.5]), make([1.0, 1.0])) == nb.slice_1d(
