@@ -76,7 +76,10 @@ def duplicate_groups(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     order = np.argsort(proj)
     ps = proj[order]
     reach = np.searchsorted(ps, ps + LP_TOL * w.sum(), side="right")
-    for a in np.flatnonzero(reach > np.arange(n) + 1).tolist():
+    near = np.flatnonzero(reach > np.arange(n) + 1)
+    if near.size == 0:  # the usual case: no two hyperplanes close
+        return labels
+    for a in near.tolist():
         for c in range(a + 1, int(reach[a])):
             i, j = int(order[a]), int(order[c])
             same = np.abs(A[i] - A[j]).max() <= LP_TOL and abs(b[i] - b[j]) <= LP_TOL * max(
@@ -86,6 +89,22 @@ def duplicate_groups(A: np.ndarray, b: np.ndarray) -> np.ndarray:
                 x, y = _root(labels, i), _root(labels, j)
                 labels[max(x, y)] = min(x, y)
     return np.array([_root(labels, i) for i in range(n)])
+
+
+def _distinct(groups: np.ndarray) -> bool:
+    """Whether every row is its own group (no two hyperplanes coincide)."""
+    return bool((groups == np.arange(groups.shape[0])).all())
+
+
+def _representatives(groups: np.ndarray) -> np.ndarray:
+    return np.arange(groups.shape[0]) if _distinct(groups) else np.unique(groups)
+
+
+def _redundant(groups: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows whose group has no facet among ``rows``."""
+    facet = np.zeros(groups.shape[0], dtype=bool)
+    facet[rows] = True
+    return np.flatnonzero(~facet[groups])
 
 
 def _root(labels: np.ndarray, i: int) -> int:
@@ -112,8 +131,11 @@ def ray_witnesses(
     cols = np.arange(K)
     hit = np.argmin(T, axis=0)
     t1 = T[hit, cols]
-    same = groups[:, None] == groups[hit][None, :]
-    t2 = np.where(same, np.inf, T).min(axis=0)
+    if _distinct(groups):
+        T[hit, cols] = np.inf
+    else:
+        T[groups[:, None] == groups[hit][None, :]] = np.inf
+    t2 = T.min(axis=0) if T.shape[0] else np.full(K, np.inf)
     ok = np.isfinite(t1) & (t2 > t1)
     t_out = np.where(np.isfinite(t2), 0.5 * (t1 + t2), 2.0 * t1)
     t_out = np.minimum(t_out, 2.0 * t1)
@@ -193,7 +215,7 @@ def lp_facets(A: np.ndarray, b: np.ndarray) -> Facets:
     scale = float(np.median(b)) if n else 1.0
     b = b / scale  # the LP tolerances are relative to the typical distance
     groups = duplicate_groups(A, b)
-    reps = np.unique(groups)
+    reps = _representatives(groups)
     found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if reps.size:
         sep, dirs = separate_polar(A, b, reps)
@@ -304,12 +326,17 @@ def qhull_facets(A: np.ndarray, b: np.ndarray) -> tuple[Facets, np.ndarray]:
 
     r = A.shape[1]
     groups = duplicate_groups(A, b)
-    reps = np.unique(groups)
+    reps = _representatives(groups)
     hs = HalfspaceIntersection(np.column_stack([A[reps], -b[reps]]), np.zeros(r))
     verts = hs.intersections
     on = np.zeros((reps.size, verts.shape[0]), dtype=bool)
-    for v, fac in enumerate(hs.dual_facets):
-        on[fac, v] = True
+    lengths = [len(f) for f in hs.dual_facets]
+    if min(lengths, default=r) == max(lengths, default=r):  # simple vertices: one array
+        fac = np.asarray(hs.dual_facets, dtype=np.int64).reshape(verts.shape[0], -1)
+        on[fac.ravel(), np.repeat(np.arange(verts.shape[0]), fac.shape[1])] = True
+    else:
+        for v, f in enumerate(hs.dual_facets):
+            on[f, v] = True
     cand = np.asarray(hs.dual_vertices, dtype=np.int64)
     counts = on[cand].sum(axis=1)
     cand = cand[counts >= r]  # a facet has at least r vertices
@@ -317,8 +344,7 @@ def qhull_facets(A: np.ndarray, b: np.ndarray) -> tuple[Facets, np.ndarray]:
     hit, base, offset = ray_witnesses(A, b, groups, means)
     good = (hit >= 0) & (groups[np.maximum(hit, 0)] == reps[cand])
     rows = reps[cand][good]
-    redundant = np.flatnonzero(~np.isin(groups, rows))
-    facets = Facets(rows, base[good], offset[good], redundant, groups, 0)
+    facets = Facets(rows, base[good], offset[good], _redundant(groups, rows), groups, 0)
     missed = reps[cand][~good]  # a facet whose mean did not see it first: its own ray
     if missed.size:
         facets = _add_missing(A, b, facets, missed)
@@ -336,12 +362,11 @@ def _add_missing(A: np.ndarray, b: np.ndarray, facets: Facets, missed: np.ndarra
     rows_arr = np.array(rows, dtype=np.int64)
     order = np.argsort(rows_arr)
     r = A.shape[1]
-    red = np.flatnonzero(~np.isin(facets.groups, rows_arr))
     return Facets(
         rows_arr[order],
         np.array(base).reshape(-1, r)[order],
         np.array(offset).reshape(-1, r)[order],
-        red,
+        _redundant(facets.groups, rows_arr),
         facets.groups,
         facets.n_lps + missed.size,
     )
@@ -354,9 +379,8 @@ def interval_facets(A: np.ndarray, b: np.ndarray) -> tuple[Facets, np.ndarray]:
     hit, base, offset = ray_witnesses(A, b, groups, np.array([[1.0], [-1.0]]))
     keep = hit >= 0
     rows = groups[hit[keep]]
-    redundant = np.flatnonzero(~np.isin(groups, rows))
     ends = base[keep].copy()
-    facets = Facets(rows, base[keep], offset[keep], redundant, groups, 0)
+    facets = Facets(rows, base[keep], offset[keep], _redundant(groups, rows), groups, 0)
     return facets, ends
 
 
