@@ -131,9 +131,15 @@ def _outer_scan(layer: NeuronLayer, xs: np.ndarray, ys: np.ndarray, dtype: Any, 
 
 
 def _numpy_scan(net: Network, xs: np.ndarray, ys: np.ndarray, dtype: Any, chunk: int) -> int:
+    return count_distinct(numpy_hashes(net, _points(xs, ys), dtype, chunk))
+
+
+def numpy_hashes(net: Network, pts: np.ndarray, dtype: Any, chunk: int) -> np.ndarray:
+    """The hash of the pattern (each neuron positive or not) at each point (n, d) of a ReLU
+    chain, numpy matrix products in ``dtype`` over chunks of ``chunk`` points."""
     weights = [np.ascontiguousarray(layer.weight.T, dtype) for layer in net.layers]
     biases = [layer.bias.astype(dtype) for layer in net.layers]
-    pts = _points(xs, ys).astype(dtype)
+    pts = pts.astype(dtype)
     hashes = np.empty(pts.shape[0], np.uint64)
     for s in range(0, pts.shape[0], chunk):
         h = pts[s : s + chunk]
@@ -145,13 +151,18 @@ def _numpy_scan(net: Network, xs: np.ndarray, ys: np.ndarray, dtype: Any, chunk:
             if i < len(weights) - 1:
                 h = np.maximum(z, 0, out=z)
         hashes[s : s + chunk] = pattern_hashes(*signs)
-    return count_distinct(hashes)
+    return hashes
 
 
 def _torch_scan(net: Network, xs: np.ndarray, ys: np.ndarray, dtype: Any, chunk: int) -> int:
+    return count_distinct(torch_hashes(net, _points(xs, ys), dtype, chunk))
+
+
+def torch_hashes(net: Network, pts: np.ndarray, dtype: Any, chunk: int) -> np.ndarray:
+    """:func:`numpy_hashes` with torch matrix products (``addmm``) in ``dtype``."""
     weights = [torch.tensor(layer.weight.T, dtype=dtype) for layer in net.layers]
     biases = [torch.tensor(layer.bias, dtype=dtype) for layer in net.layers]
-    pts = torch.from_numpy(_points(xs, ys)).to(dtype)
+    pts = torch.from_numpy(pts).to(dtype)
     hashes = np.empty(pts.shape[0], np.uint64)
     with torch.inference_mode():
         for s in range(0, pts.shape[0], chunk):
@@ -163,7 +174,7 @@ def _torch_scan(net: Network, xs: np.ndarray, ys: np.ndarray, dtype: Any, chunk:
                 if i < len(weights) - 1:
                     h = z.relu_()
             hashes[s : s + chunk] = pattern_hashes(*signs)
-    return count_distinct(hashes)
+    return hashes
 
 
 def network_scans(net: Network | NeuronLayer, xs: np.ndarray, ys: np.ndarray) -> Scans:

@@ -6,7 +6,8 @@ environment (dependency group ``bench-relucent``), otherwise this script prints 
 "Relucent not installed". Its cells are those of the hidden layers (no ReLU after the output),
 so ours are the regions of ``arrangement_2d(net.hidden(), box)``; the table also shows the
 regions of the whole network (the output's zero set cuts some cells in two). Relucent is timed
-once (minutes); ours best of 3.
+once (minutes); ours best of 3. The search across facets in any dimension (``regions_in``) and
+the region of one input (``region_of``) against Relucent are in ``bench_regions.py``.
 Run: ``nox -s bench`` (or ``python benchmarks/bench_relucent.py``).
 """
 
@@ -21,13 +22,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _relucent
 from _table import best_time, load_line, print_table
 
-import neuronboundary
 from neuronboundary import Network, arrangement_2d
 
 RADIUS = 1.0
 BOX = ((-RADIUS, RADIUS), (-RADIUS, RADIUS))
 SEARCH_SIZES = ([2, 32, 32, 1], [2, 64, 64, 1])
-POINT_SIZE = [784, 256, 256, 10]
 
 
 def hidden_cells(net: Network) -> np.ndarray:
@@ -62,28 +61,6 @@ def search_rows() -> list[list[str]]:
     return rows
 
 
-def point_row() -> list[str]:
-    net = Network.random(POINT_SIZE, seed=0)
-    x = np.random.default_rng(0).uniform(0.0, 1.0, POINT_SIZE[0])
-    row = [" -> ".join(map(str, POINT_SIZE))]
-    region_of = getattr(neuronboundary, "region_of", None)  # issue 19, not built yet
-    if region_of is None:
-        row += ["-", "- (region_of not built)"]
-    else:
-        region = region_of(net, x)
-        t = best_time(lambda: region_of(net, x), repeat=3)
-        row += [f"{len(region.facets)}", f"{t:.3f}"]
-    if not _relucent.available():
-        return [*row, "-", "-", "-"]
-    cell = _relucent.cell_of(net, x)
-    return [
-        *row,
-        f"{cell.n_facets} of {cell.n_halfspaces}",
-        f"{cell.seconds_halfspaces:.3f}",
-        f"{cell.seconds_facets:.1f}",
-    ]
-
-
 def main() -> None:
     print(load_line())
     if not _relucent.available():
@@ -102,12 +79,6 @@ def main() -> None:
             "same",
         ],
         search_rows(),
-    )
-    print_table(
-        "the region of one input x ~ U[0, 1]^784 (seed 0): facets, ours vs Relucent's "
-        "point2poly(x) then .shis",
-        ["network", "facets", "ours s", "Relucent facets", "point2poly s", "shis s"],
-        [point_row()],
     )
 
 

@@ -21,12 +21,13 @@ from neuronboundary import Network, NeuronLayer, arrangement_2d
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 _edge_subdivision = importlib.import_module("_edge_subdivision")
 _grid_scan = importlib.import_module("_grid_scan")
+_grid_scan_3d = importlib.import_module("_grid_scan_3d")
 _peer_models = importlib.import_module("_peer_models")
 
 BOX = ((-1.0, 1.0), (-1.0, 1.0))
 
 
-@pytest.mark.parametrize("module", [_edge_subdivision, _grid_scan, _peer_models])
+@pytest.mark.parametrize("module", [_edge_subdivision, _grid_scan, _grid_scan_3d, _peer_models])
 def test_doctests(module):
     failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failed == 0
@@ -134,6 +135,22 @@ def test_fastest_scan_reports_a_variant_and_its_count():
     xs, ys = _grid_scan.grid_axes(BOX, 32)
     assert fastest.name in fastest.probe_seconds
     assert fastest.count == fastest.run() == _grid_scan.reference_count(net, xs, ys)
+
+
+def test_3d_grid_scan_finds_only_exact_regions():
+    from neuronboundary import regions_in
+
+    net = Network.random([3, 6, 6, 1], seed=2)
+    box = ((-1.0, 1.0),) * 3
+    scan = _grid_scan_3d.fastest_scan_3d(net, box, 12, probe_planes=2)
+    pts = _grid_scan_3d.grid_points_3d(box, 12)
+    z = np.abs(np.concatenate(net.preactivations(pts), axis=1))
+    assert z.min() / z.max() > 1e-5  # the precondition (fixed by the seed): float32 agrees
+    expected = np.unique(_grid_scan.numpy_hashes(net, pts, np.float64, 100))
+    assert scan.count == expected.shape[0]  # every variant sees the same signs here
+    exact = np.unique(_grid_scan_3d.region_hashes(regions_in(net, box).signs, net))
+    assert np.isin(scan.hashes, exact).all()
+    assert scan.count < exact.shape[0]
 
 
 # ---------------------------------------------------------------- models for the peers
