@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,55 +44,52 @@ def _mb(nbytes: float) -> str:
     return f"{nbytes / 2**20:.0f}"
 
 
+def _ours(fn: Callable[[], Any], repeat: int) -> tuple[Any, float, str]:
+    """``fn``'s result, its best time of ``repeat`` and its peak memory (MB)."""
+    return fn(), best_time(fn, repeat=repeat), _mb(peak_memory(fn))
+
+
+def _beside(row: list[str], peer: Callable[[], list[str]]) -> list[str]:
+    """``row`` followed by Relucent's columns, or by dashes when it is not installed."""
+    return [*row, *(peer() if _relucent.available() else ["-"] * 4)]
+
+
 def search_row() -> list[str]:
     net = Network.random(SEARCH_SIZE, seed=0)
     box = ((-RADIUS, RADIUS),) * 2
-    t = best_time(lambda: regions_in(net, box), repeat=3)
-    found = regions_in(net, box)
+    found, t, mb = _ours(lambda: regions_in(net, box), 3)
     hidden = np.unique(found.signs[:, : net.neuron_offsets[-2]], axis=0)
-    row = [
-        " -> ".join(map(str, SEARCH_SIZE)),
-        f"{found.n_regions:,}",
-        f"{hidden.shape[0]:,}",
-        f"{t:.3f}",
-        _mb(peak_memory(lambda: regions_in(net, box))),
-    ]
-    if not _relucent.available():
-        return [*row, "-", "-", "-", "-"]
-    peer = _relucent.cells_in_box(net, RADIUS)
-    same = {r.tobytes() for r in hidden} == {r.tobytes() for r in peer.patterns}
-    return [
-        *row,
-        f"{peer.n_cells:,}" + ("" if peer.complete else " (incomplete)"),
-        f"{peer.seconds:.1f}",
-        f"{t / peer.seconds:.4f}x",
-        "yes" if same else "no",
-    ]
+    size = " -> ".join(map(str, SEARCH_SIZE))
+
+    def peer() -> list[str]:
+        cells = _relucent.cells_in_box(net, RADIUS)
+        same = {r.tobytes() for r in hidden} == {r.tobytes() for r in cells.patterns}
+        return [
+            f"{cells.n_cells:,}" + ("" if cells.complete else " (incomplete)"),
+            f"{cells.seconds:.1f}",
+            f"{t / cells.seconds:.4f}x",
+            "yes" if same else "no",
+        ]
+
+    return _beside([size, f"{found.n_regions:,}", f"{hidden.shape[0]:,}", f"{t:.3f}", mb], peer)
 
 
 def point_row(name: str, net: Network, x: np.ndarray, repeat: int) -> list[str]:
-    region = region_of(net, x)
-    t = best_time(lambda: region_of(net, x), repeat=repeat)
-    row = [
-        name,
-        f"{net.in_dim}",
-        f"{net.n_neurons}",
-        f"{region.n_facets} of {int((region.signs != 0).sum())}",
-        f"{region.n_lps}",
-        f"{t:.3f}",
-        _mb(peak_memory(lambda: region_of(net, x))),
-    ]
-    if not _relucent.available():
-        return [*row, "-", "-", "-", "-"]
-    cell = _relucent.cell_of(net, x)
-    theirs = cell.seconds_halfspaces + cell.seconds_facets
-    return [
-        *row,
-        f"{cell.n_facets} of {cell.n_halfspaces}",
-        f"{cell.seconds_halfspaces:.2f}",
-        f"{cell.seconds_facets:.1f}",
-        f"{t / theirs:.4f}x",
-    ]
+    region, t, mb = _ours(lambda: region_of(net, x), repeat)
+    facets = f"{region.n_facets} of {int((region.signs != 0).sum())}"
+
+    def peer() -> list[str]:
+        cell = _relucent.cell_of(net, x)
+        theirs = cell.seconds_halfspaces + cell.seconds_facets
+        return [
+            f"{cell.n_facets} of {cell.n_halfspaces}",
+            f"{cell.seconds_halfspaces:.2f}",
+            f"{cell.seconds_facets:.1f}",
+            f"{t / theirs:.4f}x",
+        ]
+
+    row = [name, f"{net.in_dim}", f"{net.n_neurons}", facets, f"{region.n_lps}", f"{t:.3f}", mb]
+    return _beside(row, peer)
 
 
 def digits_spread(net: Network, X: np.ndarray) -> str:
