@@ -337,9 +337,8 @@ def qhull_facets(A: np.ndarray, b: np.ndarray) -> tuple[Facets, np.ndarray]:
     else:
         for v, f in enumerate(hs.dual_facets):
             on[f, v] = True
-    cand = np.asarray(hs.dual_vertices, dtype=np.int64)
-    counts = on[cand].sum(axis=1)
-    cand = cand[counts >= r]  # a facet has at least r vertices
+    # a facet carries at least r vertices (a row through fewer touches a lower face only)
+    cand = np.flatnonzero(on.sum(axis=1) >= r)
     means = (on[cand].astype(np.float64) @ verts) / on[cand].sum(axis=1)[:, None]
     hit, base, offset = ray_witnesses(A, b, groups, means)
     good = (hit >= 0) & (groups[np.maximum(hit, 0)] == reps[cand])

@@ -34,7 +34,7 @@ __all__ = [
 
 #: Which notebook (in the notebooks folder) makes each figure. The article's six figures come
 #: first, in its order, then the real trained model (one notebook, three figures), then the
-#: interactive group slider (beyond the article).
+#: interactive group slider, deeper networks and the regions of 3-D boxes (beyond the article).
 FIGURES: dict[str, str] = {
     "two_neurons": "two_neurons.ipynb",
     "decision_boundary": "decision_boundary.ipynb",
@@ -49,6 +49,8 @@ FIGURES: dict[str, str] = {
     "deep_guidelines": "deep_network.ipynb",
     "deep_digits_slice": "deep_network.ipynb",
     "deep_random_slice": "deep_network.ipynb",
+    "regions_3d_random": "regions_3d.ipynb",
+    "regions_3d_digits": "regions_3d.ipynb",
 }
 
 #: Set by the runner, never by the user (use --out).
@@ -107,13 +109,24 @@ def _interval(name: str, v: Any) -> None:
         raise ParameterError(f"parameter {name} must have lo < hi; got {v!r}.")
 
 
-def _box(name: str, v: Any) -> None:
-    if not isinstance(v, (list, tuple)) or len(v) != 2:
-        raise ParameterError(
-            f"parameter {name} must be [[x1_lo, x1_hi], [x2_lo, x2_hi]]; got {v!r}."
-        )
-    for axis in v:
-        _interval(name, axis)
+def _box_of(dim: int) -> Callable[[str, Any], None]:
+    spec = ", ".join(f"[x{i + 1}_lo, x{i + 1}_hi]" for i in range(dim))
+
+    def check(name: str, v: Any) -> None:
+        if not isinstance(v, (list, tuple)) or len(v) != dim:
+            raise ParameterError(f"parameter {name} must be [{spec}]; got {v!r}.")
+        for axis in v:
+            _interval(name, axis)
+
+    return check
+
+
+_box = _box_of(2)
+
+
+def _scale(name: str, v: Any) -> None:
+    if not 0.0 < _number(name, v) <= 1.0:
+        raise ParameterError(f"parameter {name} must be a number in (0, 1]; got {v!r}.")
 
 
 def _regions(name: str, v: Any) -> None:
@@ -152,6 +165,8 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "view_x": _interval,
     "view_y": _interval,
     "box": _box,
+    "box_3d": _box_of(3),
+    "digits_scale": _scale,
     "regions": _regions,
     "valid_from": _optional_number,
     "quantile": _unit_number,

@@ -370,3 +370,45 @@ def test_network_slice_refuses_points_of_the_wrong_shape():
         network_slice_figure(arr, np.zeros((5, 3)))
     with pytest.raises(ValueError, match="labels must have one class per point"):
         network_slice_figure(arr, np.zeros((5, 2)), [0, 1])
+
+
+# ---------------------------------------------------------------- regions of a 3-D box
+def test_polytope_mesh_is_closed_and_independent_of_vertex_order():
+    from neuronboundary.plotting.three_d import polytope_mesh
+
+    rng = np.random.default_rng(0)
+    pts = rng.normal(size=(40, 3))
+    from scipy.spatial import ConvexHull
+
+    verts = pts[ConvexHull(pts).vertices]
+    v1, t1 = polytope_mesh(verts)
+    v2, t2 = polytope_mesh(verts[rng.permutation(verts.shape[0])])
+    np.testing.assert_array_equal(v1, v2)
+    np.testing.assert_array_equal(t1, t2)
+    edges = np.sort(np.vstack([t1[:, [0, 1]], t1[:, [1, 2]], t1[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    assert (counts == 2).all()  # every edge borders two triangles: a closed surface
+    area = 0.5 * np.linalg.norm(
+        np.cross(v1[t1[:, 1]] - v1[t1[:, 0]], v1[t1[:, 2]] - v1[t1[:, 0]]), axis=1
+    )
+    assert area.sum() == pytest.approx(ConvexHull(verts).area)
+
+
+def test_regions_3d_figure_slider_and_classes():
+    import neuronboundary as nb
+    from neuronboundary.plotting import regions_3d_figure
+
+    found = nb.regions_in(nb.Network.random([3, 5, 5, 2], seed=1), ((-1, 1),) * 3)
+    fig = regions_3d_figure(found, n_cuts=4, start=1.0)
+    steps = fig.layout.sliders[0].steps
+    assert len(steps) == 4
+    assert all(steps[-1].args[0]["visible"])  # the last step shows every region
+    assert all(tr.visible for tr in fig.data)
+    names = {tr.name for tr in fig.data}
+    assert names <= {"class 0", "class 1"}
+    labels = np.zeros(found.n_regions, dtype=int)
+    assert {tr.name for tr in regions_3d_figure(found, labels, class_names=["all"]).data} == {"all"}
+    with pytest.raises(ValueError, match="one class per region"):
+        regions_3d_figure(found, labels[:-1])
+    with pytest.raises(TypeError, match="BoxRegions of a 3-D box"):
+        regions_3d_figure(nb.regions_in(nb.NeuronLayer([[1.0, 0.0]], [0.1]), ((-1, 1),) * 2))

@@ -17,6 +17,7 @@ from neuronboundary.plotting.diagram import two_neurons_figure
 from neuronboundary.plotting.groups import group_slider_figure, groups_figure, similarity_figure
 from neuronboundary.plotting.network import deep_guidelines_figure, network_slice_figure
 from neuronboundary.plotting.one_d import boundaries_1d_figure, guidelines_figure
+from neuronboundary.plotting.three_d import regions_3d_figure
 from neuronboundary.plotting.two_d import boundaries_2d_figure, planes_figure
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "neuron_dash",
     "neuron_hover",
     "planes_figure",
+    "regions_3d_figure",
     "similarity_figure",
     "two_neurons_figure",
     "use_renderer",
