@@ -6,7 +6,9 @@ when it is installed (same weights, same box), and a 3-D box against a 100^3 gri
   after the output), so ours are the distinct hidden-layer patterns of ``regions_in``'s regions.
 * ``region_of`` with its facets for an input of the shipped ``digits_deep`` (64-D, 74 neurons)
   and of a random 784 -> 256 -> 256 -> 10 MLP, against Relucent's ``point2poly`` then ``.shis``
-  (its facets; Relucent's halfspaces are the hidden neurons', ours include the output's).
+  (its facets). Relucent's halfspaces are the hidden neurons'; ours include the output's, and
+  the column "ours, hidden layers" gives our facets of the network without its output layer,
+  to compare with Relucent's.
 * a 3-D box of 3 -> 32 -> 32 -> 1: regions per second, and the fraction of the regions a 100^3
   grid scan finds (the fastest of ``_grid_scan_3d``'s variants).
 
@@ -30,7 +32,7 @@ import _relucent
 from _grid_scan_3d import fastest_scan_3d, region_hashes
 from _table import best_time, load_line, peak_memory, print_table
 
-from neuronboundary import Network, region_of, regions_in
+from neuronboundary import LinearRegion, Network, region_of, regions_in
 
 SEARCH_SIZE = [2, 32, 32, 1]
 RADIUS = 1.0
@@ -74,9 +76,14 @@ def search_row() -> list[str]:
     return _beside([size, f"{found.n_regions:,}", f"{hidden.shape[0]:,}", f"{t:.3f}", mb], peer)
 
 
+def _facets(region: LinearRegion) -> str:
+    return f"{region.n_facets} of {int((region.signs != 0).sum())}"
+
+
 def point_row(name: str, net: Network, x: np.ndarray, repeat: int) -> list[str]:
     region, t, mb = _ours(lambda: region_of(net, x), repeat)
-    facets = f"{region.n_facets} of {int((region.signs != 0).sum())}"
+    # Relucent's cell has the hidden neurons only: ours of the network without its output layer
+    hidden = Network(list(net.layers[:-1]), list(net.negative_slopes[:-1]))
 
     def peer() -> list[str]:
         cell = _relucent.cell_of(net, x)
@@ -88,7 +95,8 @@ def point_row(name: str, net: Network, x: np.ndarray, repeat: int) -> list[str]:
             f"{t / theirs:.4f}x",
         ]
 
-    row = [name, f"{net.in_dim}", f"{net.n_neurons}", facets, f"{region.n_lps}", f"{t:.3f}", mb]
+    row = [name, f"{net.in_dim}", f"{net.n_neurons}", _facets(region), f"{region.n_lps}"]
+    row += [f"{t:.3f}", mb, _facets(region_of(hidden, x))]
     return _beside(row, peer)
 
 
@@ -166,6 +174,7 @@ def main() -> None:
             "LPs",
             "ours s",
             "ours MB",
+            "ours, hidden layers",
             "Relucent facets",
             "point2poly s",
             "shis s",

@@ -52,8 +52,8 @@ nitpick_ignore_regex = [
     ),
     (r"py:(class|obj)", r"Path|Figure|Tensor|ndarray|Callable|Iterable|Mapping|Sequence"),
     (r"py:(class|obj)", r"(fractions\.)?Fraction"),
-    # tuple methods that autosummary lists for the NamedTuple DigitsData
-    (r"py:obj", r"neuronboundary\.pretrained\.DigitsData\.(count|index)"),
+    # tuple methods that autosummary lists for the NamedTuples DigitsData and Neighbor
+    (r"py:obj", r"neuronboundary\.(pretrained\.DigitsData|Neighbor)\.(count|index)"),
 ]
 
 # --- MyST and notebook execution --------------------------------------------------------
@@ -169,6 +169,7 @@ API_SECTIONS = {
     "neuronboundary.partition": "Exact 1-D partitions",
     "neuronboundary.arrangement": "Exact 2-D arrangements",
     "neuronboundary.decision": "Decision regions",
+    "neuronboundary.regions": "Regions in any dimension",
     "neuronboundary.polygons": "Polygons",
     "neuronboundary.slicing": "Slices, directions, sweep intervals",
     "neuronboundary.groups": "Groups",

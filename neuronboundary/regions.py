@@ -446,7 +446,7 @@ class LinearRegion:
     @cached_property
     def interior_point(self) -> np.ndarray:
         """A point strictly inside the region, checked exactly: the centre of the largest ball
-        inside when that float point passes the exact check, else :attr:`x`."""
+        inside when that float point passes the exact check, else ``x``."""
         centre, radius = self._ball
         if np.isfinite(radius) and radius > 0:
             box = self._box_arrays

@@ -317,3 +317,27 @@ def test_tiny_far_box():
     net = random_net([2, 6, 6, 1], seed=6)
     box = ((1e6, 1e6 + 1e-3), (-1e6, -1e6 + 1e-3))
     same_as_arrangement(net, box)
+
+
+def test_planes_through_one_line_in_3d():
+    """Three planes through the x3 axis: vertices where four planes meet (not simple), the
+    case where qhull's list of facets per vertex is ragged."""
+    layer = NeuronLayer([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]], [0.0, 0.0, 0.0])
+    found = nb.regions_in(layer, ((-1.0, 1.0),) * 3)
+    assert found.n_regions == 6
+    assert found.volumes.sum() == pytest.approx(8.0)
+    assert sorted(np.round(found.volumes, 12).tolist()) == [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]
+    assert found.adjacency.shape == (6, 2)
+
+
+def test_decision_network_regions_in_3d():
+    """Output differences y_i - y_j meet three at a time along lines (y0 = y1 = y2): every
+    region found, none twice, the box tiled."""
+    from neuronboundary.decision import decision_network
+
+    ext, _, _ = decision_network(random_net([3, 6, 3], seed=2))
+    found = nb.regions_in(ext, ((-1.0, 1.0),) * 3)
+    assert found.unverified == 0
+    assert found.n_regions == len({r.tobytes() for r in found.signs})
+    assert found.volumes.sum() == pytest.approx(8.0, rel=1e-9)
+    assert (ext.signs(found.points) == found.signs).all()
