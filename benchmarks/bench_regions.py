@@ -82,8 +82,7 @@ def _facets(region: LinearRegion) -> str:
 
 def point_row(name: str, net: Network, x: np.ndarray, repeat: int) -> list[str]:
     region, t, mb = _ours(lambda: region_of(net, x), repeat)
-    # Relucent's cell has the hidden neurons only: ours of the network without its output layer
-    hidden = Network(list(net.layers[:-1]), list(net.negative_slopes[:-1]))
+    hidden = net.hidden()  # Relucent's cell has the hidden neurons only
 
     def peer() -> list[str]:
         cell = _relucent.cell_of(net, x)
