@@ -27,287 +27,21 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from neuronboundary import _exact, _polytopes
+from neuronboundary import _polytopes
 from neuronboundary._graph import adjacency_graph
+from neuronboundary._region_cells import (
+    Cell,
+    Witnesses,
+    certify_cells,
+    interior_point,
+    maps,
+    off_region,
+    row_space,
+)
 from neuronboundary._validate import as_int, read_box
-from neuronboundary.network import FloatMaps, Network, as_network
+from neuronboundary.network import Network, as_network
 
 __all__ = ["BoxRegions", "LinearRegion", "Neighbor", "region_of", "regions_in"]
-
-#: How many times a witness moves 16x closer to its facet before the neighbour's pattern is
-#: computed neuron by neuron instead.
-SHRINK_STEPS = 3
-
-
-# ====================================================================== maps of a region
-class _Support:
-    """Which quantities may vary on a region: a boolean forward pass (run by
-    :meth:`Network._run`). A neuron fed only by constant quantities or zero weights has an
-    exactly constant map (sign 0 there means zero on the whole region)."""
-
-    def __init__(self, network: Network) -> None:
-        self.net = network
-
-    def affine(self, lay: int, varies: np.ndarray) -> np.ndarray:
-        return (self.net.layers[lay].weight != 0.0).astype(np.float64) @ varies > 0
-
-    def activate(self, lay: int, varies: np.ndarray, signs: np.ndarray) -> np.ndarray:
-        slope = np.where(signs > 0, 1.0, np.where(signs < 0, self.net.negative_slopes[lay], 0.0))
-        return varies & (slope != 0.0)
-
-    def add(self, varies: np.ndarray, source: np.ndarray, skip: Any) -> np.ndarray:
-        return varies | ((skip.matrix != 0.0).astype(np.float64) @ source > 0)
-
-
-def _maps(
-    net: Network, patterns: np.ndarray, origin: np.ndarray, errors: bool = False
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Float maps of every neuron on the regions of ``patterns`` (P, N), over coordinates
-    relative to ``origin``: ``(H (P, d + 1, N), E)``, row ``d`` the value at ``origin``, ``E``
-    their error bounds (when asked)."""
-    d = net.in_dim
-    eye = np.vstack([np.eye(d), origin[None, :]])
-    start = np.broadcast_to(eye, (patterns.shape[0], d + 1, d))
-    pres, _ = net._run((start, None), FloatMaps(net, errors), net.split(patterns))
-    H = np.concatenate([z for z, _ in pres], axis=-1)
-    return H, (np.concatenate([e for _, e in pres], axis=-1) if errors else None)
-
-
-def _exact_columns(
-    net: Network, pattern: np.ndarray, origin: np.ndarray, cols: np.ndarray
-) -> list[list[int]]:
-    """The exact maps of neurons ``cols`` on the region of ``pattern`` over coordinates relative
-    to ``origin``, as integer rows ``(a_1, ..., a_d, value at origin)`` (a positive scale
-    dropped per layer)."""
-    d = net.in_dim
-    start = _exact.int_matrix(np.vstack([np.eye(d), origin[None, :]]))
-    pres, _ = net._run(start, _exact.ExactMaps(net), net.split(pattern))
-    where = net.layer_of(cols)
-    return [[int(v) for v in pres[lay][0][:, i]] for lay, i in where.tolist()]
-
-
-def _off_region(net: Network, pattern: np.ndarray, point: np.ndarray) -> np.ndarray:
-    """Columns with sign 0 at ``point`` whose map on the region is not identically zero: the
-    point lies on their boundary (decided exactly)."""
-    zero = np.flatnonzero(pattern == 0)
-    if zero.size == 0:
-        return zero
-    H, E = _maps(net, pattern[None, :], point, errors=True)
-    d = net.in_dim
-    coef, err = H[0, :d, zero], E[0, :d, zero]
-    varies = np.abs(coef) > err
-    sure = varies.any(axis=1)
-    support = np.concatenate(net._run(np.ones(d, dtype=bool), _Support(net), net.split(pattern))[0])
-    unsure = zero[~sure & support[zero]]
-    if unsure.size:
-        rows = _exact_columns(net, pattern, point, unsure)
-        _exact.STATS["exact"] += len(rows)
-        sure[~sure & support[zero]] = [any(r[:d]) for r in rows]
-    return zero[sure]
-
-
-def _row_space(net: Network) -> np.ndarray | None:
-    """An orthonormal basis (d, r) of the space spanned by the first layer's weights and the
-    input's skip connections (every neuron's gradient lies in it), or ``None`` when it is all
-    of the input space."""
-    rows = [net.layers[0].weight] + [sk.matrix for sk in net.skips if sk.source == 0]
-    M = np.vstack(rows)
-    if M.shape[0] < M.shape[1]:
-        _, sv, Vt = np.linalg.svd(M, full_matrices=False)
-    else:
-        _, sv, Vt = np.linalg.svd(M, full_matrices=True)
-    tol = sv.max(initial=0.0) * max(M.shape) * np.finfo(np.float64).eps
-    r = int((sv > tol).sum())
-    return None if r == net.in_dim else Vt[:r].T
-
-
-# ====================================================================== one region's polyhedron
-class _Cell:
-    """The polyhedron of one region (and box) relative to a point ``p`` strictly inside: unit
-    rows ``A z <= b`` (``b > 0``), the pattern column of each row (``-1 - face`` for a box face),
-    over the basis ``Q`` of the gradients' span when given."""
-
-    def __init__(
-        self,
-        pattern: np.ndarray,
-        H: np.ndarray,
-        origin: np.ndarray,
-        p: np.ndarray,
-        box: tuple[np.ndarray, np.ndarray] | None,
-        Q: np.ndarray | None = None,
-    ) -> None:
-        d = p.shape[0]
-        cols = np.flatnonzero(pattern != 0)
-        s = pattern[cols].astype(np.float64)
-        A = -(H[:d, cols] * s).T
-        c = H[d, cols] * s
-        if box is not None:
-            lo, hi = box
-            A = np.vstack([A, np.eye(d), -np.eye(d)])
-            c = np.concatenate([c, hi - origin, origin - lo])
-            cols = np.concatenate([cols, -1 - np.arange(2 * d)])
-        b = c - A @ (p - origin)
-        if Q is not None:
-            A = A @ Q
-        self.A, self.b, kept = _polytopes.unit_rows(A, b)
-        self.cols = cols[kept]
-        self.p = p
-        self.Q = Q
-
-    @property
-    def centred(self) -> bool:
-        """Whether ``p`` is inside by a float margin (else the geometry needs a better point)."""
-        return bool(self.b.size == 0 or self.b.min() > 1e-12 * max(1.0, float(self.b.max())))
-
-    def vector(self, z: np.ndarray) -> np.ndarray:
-        """Vectors of the cell's coordinates in input coordinates."""
-        return z if self.Q is None else z @ self.Q.T
-
-    def facets(self, qhull: bool) -> tuple[_polytopes.Facets, np.ndarray | None]:
-        r = self.A.shape[1]
-        if r == 1:
-            return _polytopes.interval_facets(self.A, self.b)
-        if qhull:
-            from scipy.spatial import QhullError
-
-            try:
-                return _polytopes.qhull_facets(self.A, self.b)
-            except QhullError:
-                pass
-        return _polytopes.lp_facets(self.A, self.b), None
-
-
-# ====================================================================== exact certificates
-class _Witnesses:
-    """Points just across facets, checked exactly in batches.
-
-    A witness ``w`` of region ``R`` (pattern ``s``) certifies a facet when the neurons whose
-    ``R``-map (activations fixed by ``s``) has the wrong sign at ``w`` all carry the same
-    halfspace and are strictly broken, every other neuron keeps its sign, and ``w`` is inside
-    the box. It certifies the neighbour across when the network's exact pattern at ``w`` agrees
-    with ``s`` on every neuron not broken (nonzero on ``R``): then ``w`` lies in the region
-    beyond the facet, whose pattern it is (a neuron can differ only if it is zero on the facet,
-    and those decide their sign across it alike everywhere near the facet).
-    """
-
-    def __init__(self, net: Network, box: tuple[np.ndarray, np.ndarray] | None) -> None:
-        self.net = net
-        self.box = box
-
-    def check(
-        self, patterns: np.ndarray, points: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(broken (n, N) bool, facet_ok (n,), neighbour_ok (n,), pattern at each point)``;
-        a group of several neurons still needs :meth:`same_halfspace`."""
-        net = self.net
-        inside = np.ones(points.shape[0], dtype=bool)
-        if self.box is not None:
-            lo, hi = self.box
-            inside = ((points > lo) & (points < hi)).all(axis=1)  # exact float comparisons
-        fixed = net._signs(points, patterns)
-        nonzero = patterns != 0
-        broken = nonzero & (patterns * fixed <= 0)
-        strict = nonzero & (patterns * fixed < 0)
-        facet_ok = inside & broken.any(axis=1) & (broken == strict).all(axis=1)
-        there = net._signs(points)
-        keeps = (there == patterns) | ~nonzero | broken
-        return broken, facet_ok, facet_ok & keeps.all(axis=1), there
-
-    def same_halfspace(self, pattern: np.ndarray, origin: np.ndarray, cols: np.ndarray) -> bool:
-        rows = _exact_columns(self.net, pattern, origin, cols)
-        signed = [[int(pattern[c]) * v for v in row] for c, row in zip(cols, rows, strict=True)]
-        return all(_exact.same_halfspace(signed[0], r) for r in signed[1:])
-
-    def certify(
-        self,
-        patterns: np.ndarray,
-        expect: np.ndarray,
-        base: np.ndarray,
-        offset: np.ndarray,
-        origin: np.ndarray,
-    ) -> tuple[list[np.ndarray | None], np.ndarray, np.ndarray, np.ndarray]:
-        """Check proposed witnesses ``base + offset`` (n, d) of facets ``expect`` (columns) of
-        regions ``patterns`` (n, N). Returns ``(groups, neighbour_found (n,), neighbour
-        patterns (n, N), neighbour points (n, d))``; ``groups[i]`` is ``None`` where the
-        facet is not certified. Where the neighbour is not certified at ``base + offset``, the
-        witness moves up to :data:`SHRINK_STEPS` times 16x closer to the facet."""
-        n = expect.shape[0]
-        points = base + offset
-        broken, ok, near, there = self.check(patterns, points)
-        rows = np.arange(n)
-        ok &= broken[rows, expect]
-        groups: list[np.ndarray | None] = [None] * n
-        for i in np.flatnonzero(ok).tolist():
-            cols = np.flatnonzero(broken[i])
-            if cols.size > 1 and not self.same_halfspace(patterns[i], origin, cols):
-                ok[i] = False
-                continue
-            groups[i] = cols
-        near &= ok
-        step = offset
-        for _ in range(SHRINK_STEPS):
-            retry = np.flatnonzero(ok & ~near)
-            if retry.size == 0:
-                break
-            step = step / 16.0
-            cand = base[retry] + step[retry]
-            b2, _, near2, there2 = self.check(patterns[retry], cand)
-            good = near2 & (b2 == broken[retry]).all(axis=1)
-            idx = retry[good]
-            near[idx] = True
-            there[idx] = there2[good]
-            points[idx] = cand[good]
-        return groups, near, there, points
-
-    def across(self, pattern: np.ndarray, broken: np.ndarray, point: np.ndarray) -> np.ndarray:
-        """The neighbour's pattern across a certified facet, computed neuron by neuron in exact
-        arithmetic at a witness ``point``: neurons nonzero on the region and not on the facet
-        keep their sign; the others (on the facet, or zero on the region) take the sign of
-        their map beyond the facet, layer by layer."""
-        net = self.net
-        ops = _exact.ExactMaps(net)
-        inputs = [_exact.int_matrix(point[None, :])]
-        free = (pattern == 0) | broken
-        out = pattern.copy()
-        off = net.neuron_offsets
-        for lay in range(net.n_layers):
-            z = ops.affine(lay, inputs[-1])
-            lo, hi = int(off[lay]), int(off[lay + 1])
-            for i in np.flatnonzero(free[lo:hi]).tolist():
-                out[lo + i] = _exact.exact_sign(z[0][-1, i])
-            inputs.append(net._next_input(lay, z, inputs, ops, out[lo:hi]))
-        return out
-
-
-def _interior(
-    net: Network,
-    pattern: np.ndarray,
-    origin: np.ndarray,
-    box: tuple[np.ndarray, np.ndarray] | None,
-    guess: np.ndarray,
-) -> np.ndarray | None:
-    """A point strictly inside the region of ``pattern`` (and box), checked exactly: the centre
-    of its largest inscribed ball (one LP), or ``None`` when floats find none."""
-    H, _ = _maps(net, pattern[None, :], origin)
-    d = net.in_dim
-    cols = np.flatnonzero(pattern != 0)
-    s = pattern[cols].astype(np.float64)
-    A = -(H[0, :d, cols] * s).T
-    c = H[0, d, cols] * s
-    if box is not None:
-        lo, hi = box
-        A = np.vstack([A, np.eye(d), -np.eye(d)])
-        c = np.concatenate([c, hi - origin, origin - lo])
-    b = c - A @ (guess - origin)
-    A, b, _ = _polytopes.unit_rows(A, b)
-    centre, radius = _polytopes.chebyshev_ball(A, b)
-    if not radius > 0:
-        return None
-    point = guess + centre
-    inside = box is None or bool(((point > box[0]) & (point < box[1])).all())
-    if inside and np.array_equal(net._signs(point[None, :])[0], pattern):
-        return point
-    return None
 
 
 # ====================================================================== one region
@@ -377,7 +111,7 @@ class LinearRegion:
     # ------------------------------------------------------------------ maps, halfspaces
     @cached_property
     def _absolute_maps(self) -> tuple[np.ndarray, np.ndarray]:
-        H, E = _maps(self.network, self.signs[None, :], np.zeros(self.network.in_dim), True)
+        H, E = maps(self.network, self.signs[None, :], np.zeros(self.network.in_dim), True)
         return H[0], E[0]
 
     @property
@@ -420,13 +154,10 @@ class LinearRegion:
 
     @cached_property
     def _neighbors(self) -> tuple[Neighbor, ...]:
-        net = self.network
         out = []
-        for group, (found, pattern, point, broken) in zip(self._groups, self._across, strict=True):
-            if not found:
-                pattern = self._witnesses.across(self.signs, broken, point)
-                point = _interior(net, pattern, self.x, self._box_arrays, point)
-            out.append(Neighbor(net.layer_of(group), pattern, point))
+        for facet in self._certified:
+            pattern, point = self._witnesses.neighbour(self.signs, facet, self.x)
+            out.append(Neighbor(self.network.layer_of(facet.group), pattern, point))
         return tuple(out)
 
     # ------------------------------------------------------------------ float geometry
@@ -549,90 +280,37 @@ def region_of(network: Network, x: Any, *, box: Any = None) -> LinearRegion:
     pattern = net.signs(point[None, :])[0]
     _require_open(net, pattern, point, "x")
     qhull = boxes is not None and 2 <= d <= _polytopes.QHULL_MAX_DIM
-    Q = _row_space(net) if boxes is None else None
-    H, _ = _maps(net, pattern[None, :], point)
-    cell = _Cell(pattern, H[0], point, point, boxes, Q)
+    Q = row_space(net) if boxes is None else None
+    H, _ = maps(net, pattern[None, :], point)
+    cell = Cell(pattern, H[0], point, point, boxes, Q)
     if not cell.centred:
-        better = _interior(net, pattern, point, boxes, point)
+        better = interior_point(net, pattern, point, boxes, point)
         if better is not None:
-            cell = _Cell(pattern, H[0], point, better, boxes, Q)
+            cell = Cell(pattern, H[0], point, better, boxes, Q)
     facets, verts = cell.facets(qhull)
     if boxes is None:
         verts = None  # an unbounded side has no vertex
-    wit = _Witnesses(net, boxes)
-    groups, across, facet_cols, unverified, n_lps = _certify_cell(net, wit, cell, facets, pattern)
-    facet_cols_all = np.unique(np.concatenate(groups)) if groups else np.zeros(0, np.int64)
-    points = np.zeros((0, d))
-    if groups:
-        by_col = {c: across[k][2] for k, g in enumerate(groups) for c in g.tolist()}
-        points = np.array([by_col[c] for c in facet_cols_all.tolist()]).reshape(-1, d)
+    wit = Witnesses(net, boxes)
+    certified, unverified, n_lps = certify_cells(wit, [(pattern, cell, facets)], point)
+    by_col = {c: f.point for f in certified for c in f.group.tolist()}
+    cols = np.array(sorted(by_col), dtype=np.int64)
+    points = np.array([by_col[c] for c in cols.tolist()]).reshape(-1, d)
     return LinearRegion(
         network=net,
         x=point,
         signs=pattern,
         box=bx,
-        facets=net.layer_of(facet_cols_all).reshape(-1, 2),
+        facets=net.layer_of(cols).reshape(-1, 2),
         facet_points=points,
-        unverified=net.layer_of(np.asarray(unverified, dtype=np.int64)).reshape(-1, 2),
+        unverified=net.layer_of(np.array([c for _, c in unverified], np.int64)).reshape(-1, 2),
         n_lps=n_lps + facets.n_lps,
-        _groups=groups,
-        _across=across,
-        _facet_cols=facet_cols,
+        _certified=certified,
+        _facet_cols=cell.cols[facets.rows],
         _cell=cell,
         _box_arrays=boxes,
         _witnesses=wit,
         _vertices=None if verts is None else cell.p + cell.vector(verts),
     )
-
-
-def _certify_cell(
-    net: Network,
-    wit: _Witnesses,
-    cell: _Cell,
-    facets: _polytopes.Facets,
-    pattern: np.ndarray,
-) -> tuple[list[np.ndarray], list[tuple], np.ndarray, list[int], int]:
-    """Exact certificates of one cell's proposed facets (a margin LP for any that fails).
-
-    Returns ``(groups, across, facet rows' columns, unverified columns, LPs)``; ``across[k]`` is
-    ``(found, neighbour pattern, point, broken mask)`` of group k."""
-    neuron = cell.cols[facets.rows] >= 0
-    rows = facets.rows[neuron]
-    base = cell.p + cell.vector(facets.base[neuron])
-    offset = cell.vector(facets.offset[neuron])
-    pats = np.broadcast_to(pattern, (rows.shape[0], pattern.shape[0]))
-    groups, near, there, points = wit.certify(pats, cell.cols[rows], base, offset, cell.p)
-    n_lps = 0
-    failed = [k for k, g in enumerate(groups) if g is None]
-    for k in failed:
-        w = _polytopes.margin_witness(cell.A, cell.b, facets.groups, int(rows[k]))
-        n_lps += 1
-        if w is None:
-            continue
-        g2, n2, t2, p2 = wit.certify(
-            pattern[None, :],
-            cell.cols[rows[k : k + 1]],
-            cell.p + cell.vector(w[0])[None, :],
-            cell.vector(w[1])[None, :],
-            cell.p,
-        )
-        groups[k], near[k], there[k], points[k] = g2[0], n2[0], t2[0], p2[0]
-    unverified = [int(cell.cols[rows[k]]) for k, g in enumerate(groups) if g is None]
-    keep = [k for k, g in enumerate(groups) if g is not None]
-    across = []
-    out_groups = []
-    seen: set[tuple[int, ...]] = set()
-    N = pattern.shape[0]
-    for k in keep:
-        g = groups[k]
-        if tuple(g.tolist()) in seen:
-            continue  # two proposals certified the same facet
-        seen.add(tuple(g.tolist()))
-        broken = np.zeros(N, dtype=bool)
-        broken[g] = True
-        out_groups.append(g)
-        across.append((bool(near[k]), there[k].copy(), points[k].copy(), broken))
-    return out_groups, across, cell.cols[rows], unverified, n_lps
 
 
 # ====================================================================== input checks
@@ -647,7 +325,7 @@ def _one_point(net: Network, x: Any, name: str) -> np.ndarray:
 
 
 def _require_open(net: Network, pattern: np.ndarray, point: np.ndarray, name: str) -> None:
-    on = _off_region(net, pattern, point)
+    on = off_region(net, pattern, point)
     if on.size:
         lay, neuron = net.layer_of(on[:1])[0].tolist()
         more = f" (and {on.size - 1} more neurons)" if on.size > 1 else ""
@@ -887,7 +565,7 @@ def _start(
     for k in range(200):
         p = origin + (hi - lo) * (((0.5 + k * alpha) % 1.0) - 0.5) * 0.9
         s = net.signs(p[None, :])[0]
-        if _off_region(net, s, p).size == 0:
+        if off_region(net, s, p).size == 0:
             return p, s
     raise ValueError(  # pragma: no cover - would need 200 points on boundaries
         "regions_in found no start point off every boundary near the box centre; pass start=."
@@ -904,7 +582,7 @@ class _Search:
         self.boxes = boxes
         self.origin = origin
         self.limit = limit
-        self.wit = _Witnesses(net, boxes)
+        self.wit = Witnesses(net, boxes)
         self.qhull = 2 <= net.in_dim <= _polytopes.QHULL_MAX_DIM or net.in_dim == 1
         self.index: dict[bytes, int] = {}
         self.signs: list[np.ndarray] = []
@@ -980,17 +658,17 @@ class _Search:
         if not todo:
             return []
         pats = np.array([self.signs[r] for r in todo])
-        H, _ = _maps(net, pats, self.origin)
+        H, _ = maps(net, pats, self.origin)
         props = []  # (region, cell, facets) of each region
         for k, r in enumerate(todo):
-            cell = _Cell(pats[k], H[k], self.origin, self.points[r], self.boxes)
+            cell = Cell(pats[k], H[k], self.origin, self.points[r], self.boxes)
             if not cell.centred:
-                better = _interior(net, pats[k], self.origin, self.boxes, self.points[r])
+                better = interior_point(net, pats[k], self.origin, self.boxes, self.points[r])
                 if better is None:
                     self.unexpanded += 1
                     continue
                 self.points[r] = better
-                cell = _Cell(pats[k], H[k], self.origin, better, self.boxes)
+                cell = Cell(pats[k], H[k], self.origin, better, self.boxes)
             facets, verts = cell.facets(self.qhull)
             self.n_lps += facets.n_lps
             if verts is not None:
@@ -1000,54 +678,16 @@ class _Search:
 
     def _certify(self, props: list) -> list[int]:
         """Check every proposed facet of a level at once; add the neighbours found."""
-        region, pats, expect, base, offset, owner = [], [], [], [], [], []
-        for k, (r, cell, facets) in enumerate(props):
-            neuron = cell.cols[facets.rows] >= 0
-            rows = facets.rows[neuron]
-            region += [r] * rows.shape[0]
-            owner += [k] * rows.shape[0]
-            expect.append(cell.cols[rows])
-            base.append(cell.p + cell.vector(facets.base[neuron]))
-            offset.append(cell.vector(facets.offset[neuron]))
+        items = [(self.signs[r], cell, facets) for r, cell, facets in props]
+        certified, unverified, n_lps = certify_cells(self.wit, items, self.origin)
+        self.n_lps += n_lps
+        self.unverified += len(unverified)
         new: list[int] = []
-        if not region:
-            return new
-        region_arr = np.array(region)
-        pats = np.array([self.signs[r] for r in region])
-        expect_arr = np.concatenate(expect)
-        groups, near, there, points = self.wit.certify(
-            pats, expect_arr, np.vstack(base), np.vstack(offset), self.origin
-        )
-        for i in [i for i, g in enumerate(groups) if g is None]:  # a margin LP, then again
-            r, cell, facets = props[owner[i]]
-            row = int(np.flatnonzero(cell.cols == expect_arr[i])[0])
-            w = _polytopes.margin_witness(cell.A, cell.b, facets.groups, row)
-            self.n_lps += 1
-            if w is None:
-                continue
-            g2, n2, t2, p2 = self.wit.certify(
-                pats[i : i + 1],
-                expect_arr[i : i + 1],
-                cell.p + cell.vector(w[0])[None, :],
-                cell.vector(w[1])[None, :],
-                self.origin,
-            )
-            groups[i], near[i], there[i], points[i] = g2[0], n2[0], t2[0], p2[0]
         facet_cols: dict[int, list[np.ndarray]] = {}
-        N = self.net.n_neurons
-        for i, g in enumerate(groups):
-            r = int(region_arr[i])
-            if g is None:
-                self.unverified += 1
-                continue
-            facet_cols.setdefault(r, []).append(g)
-            if near[i]:
-                pattern, point = there[i], points[i]
-            else:
-                broken = np.zeros(N, dtype=bool)
-                broken[g] = True
-                pattern = self.wit.across(pats[i], broken, points[i])
-                point = _interior(self.net, pattern, self.origin, self.boxes, points[i])
+        for facet in certified:
+            r = props[facet.item][0]
+            facet_cols.setdefault(r, []).append(facet.group)
+            pattern, point = self.wit.neighbour(self.signs[r], facet, self.origin)
             before = len(self.signs)
             other = self._add(pattern.astype(np.int8), point)
             if other is None:
