@@ -302,18 +302,8 @@ def interior_point(
     """A point strictly inside the region of ``pattern`` (and box), checked exactly: the centre
     of its largest inscribed ball (one LP), or ``None`` when floats find none."""
     H, _ = maps(net, pattern[None, :], origin)
-    d = net.in_dim
-    cols = np.flatnonzero(pattern != 0)
-    s = pattern[cols].astype(np.float64)
-    A = -(H[0, :d, cols] * s).T
-    c = H[0, d, cols] * s
-    if box is not None:
-        lo, hi = box
-        A = np.vstack([A, np.eye(d), -np.eye(d)])
-        c = np.concatenate([c, hi - origin, origin - lo])
-    b = c - A @ (guess - origin)
-    A, b, _ = _polytopes.unit_rows(A, b)
-    centre, radius = _polytopes.chebyshev_ball(A, b)
+    cell = Cell(pattern, H[0], origin, guess, box)
+    centre, radius = _polytopes.chebyshev_ball(cell.A, cell.b)
     if not radius > 0:
         return None
     point = guess + centre

@@ -341,3 +341,32 @@ def test_decision_network_regions_in_3d():
     assert found.n_regions == len({r.tobytes() for r in found.signs})
     assert found.volumes.sum() == pytest.approx(8.0, rel=1e-9)
     assert (ext.signs(found.points) == found.signs).all()
+
+
+@pytest.mark.parametrize("kind", ["relu", "leaky", "residual"])
+def test_neighbour_computed_neuron_by_neuron_is_the_one_found_at_the_witness(kind):
+    """The fallback when no witness lands in the neighbour: its pattern layer by layer in exact
+    arithmetic, and a point from the largest inscribed ball, agree with the witnesses' own."""
+    net = random_net([3, 6, 6, 2], seed=5, kind=kind)
+    region = nb.region_of(net, [0.2, -0.1, 0.3], box=((-1, 1),) * 3)
+    assert region._certified
+    for facet in region._certified:
+        assert facet.found
+        pattern, point = region._witnesses.neighbour(
+            region.signs, facet._replace(found=False), region.x
+        )
+        np.testing.assert_array_equal(pattern, facet.pattern)
+        if point is not None:  # a neighbour too thin for floats has none
+            np.testing.assert_array_equal(net.signs(point)[0], pattern)
+
+
+def test_input_a_hair_from_a_boundary():
+    """x 1e-200 from a facet: floats see it on the boundary, so the geometry restarts from the
+    centre of the largest inscribed ball (checked exactly); the answer is the same region."""
+    near = nb.region_of(TRIANGLE, [1e-200, 0.25], box=((-2, 2), (-2, 2)))
+    assert near.signs.tolist() == [1, 1, -1]
+    assert near.facets.tolist() == [[0, 0], [0, 1], [1, 0]]
+    assert near.volume == pytest.approx(0.5)
+    check_witnesses(near)
+    found = nb.regions_in(TRIANGLE, ((-2, 2), (-2, 2)), start=[1e-200, 0.25])
+    assert found.n_regions == nb.arrangement_2d(TRIANGLE, ((-2, 2), (-2, 2))).n_regions
