@@ -52,8 +52,10 @@ nitpick_ignore_regex = [
     ),
     (r"py:(class|obj)", r"Path|Figure|Tensor|ndarray|Callable|Iterable|Mapping|Sequence"),
     (r"py:(class|obj)", r"(fractions\.)?Fraction"),
-    # tuple methods that autosummary lists for the NamedTuples DigitsData and Neighbor
-    (r"py:obj", r"neuronboundary\.(pretrained\.DigitsData|Neighbor)\.(count|index)"),
+    # tuple methods that autosummary lists for the NamedTuples DigitsData, Neighbor and Skip
+    (r"py:obj", r"neuronboundary\.(pretrained\.DigitsData|Neighbor|Skip)\.(count|index)"),
+    # private types in signatures (a result's internal fields): not part of the API
+    (r"py:class", r"neuronboundary\._\w+\..*"),
 ]
 
 # --- MyST and notebook execution --------------------------------------------------------

@@ -74,7 +74,8 @@ def labels_from_signs(signs: np.ndarray, i: np.ndarray, j: np.ndarray, K: int) -
 
 @dataclass(frozen=True, eq=False)
 class DecisionRegions2D:
-    """The cells of constant predicted class of a 2-D slice (see :meth:`Arrangement2D.decision_regions`).
+    """The cells of constant predicted class of a 2-D slice (see
+    :meth:`~neuronboundary.Arrangement2D.decision_regions`).
 
     Each cell is a convex polygon inside one region of the network's arrangement, cut by the
     zero sets of the output differences; cells of one class may touch.
@@ -145,7 +146,7 @@ class DecisionRegions2D:
 @dataclass(frozen=True, eq=False)
 class DecisionIntervals:
     """Sub-intervals of constant predicted class along a line (see
-    :meth:`Partition1D.decision_intervals`).
+    :meth:`~neuronboundary.Partition1D.decision_intervals`).
 
     Attributes
     ----------
@@ -175,5 +176,5 @@ class DecisionIntervals:
 
     def locate(self, x: Any) -> np.ndarray:
         """The decision sub-interval of each input (same convention as
-        :meth:`Partition1D.locate`), decided exactly."""
+        :meth:`~neuronboundary.Partition1D.locate`), decided exactly."""
         return self._groups[self.partition.locate(x)]
