@@ -225,23 +225,27 @@ def as_float(value: Any, name: str) -> float:
     return result
 
 
-def thresholds_vector(value: Any, m: int, name: str = "thresholds") -> np.ndarray:
-    """Per-neuron thresholds as a finite float64 vector of shape (m,).
-
-    Accepts a scalar (the same threshold for every neuron) or m numbers in any ordinary form:
-    list, numpy array, torch tensor, :class:`~neuronboundary.QuantileThresholds` (anything with
-    ``__array__``).
-    """
+def per_neuron(value: Any, m: int, name: str, what: str = "value") -> np.ndarray:
+    """One finite float64 ``what`` per neuron, shape (m,): a scalar (the same for every neuron)
+    or m numbers in any ordinary form (list, numpy array, torch tensor, anything with
+    ``__array__``)."""
     t = as_float_array(value, name)
     if t.ndim == 0:
         t = np.full(m, float(t))
     if t.shape != (m,):
         raise ValueError(
-            f"{name} must be a scalar or have shape ({m},), one per neuron of this layer of "
-            f"{m} neuron(s); got shape {t.shape}."
+            f"{name} must be a scalar or have shape ({m},), one {what} per neuron of this layer "
+            f"of {m} neuron(s); got shape {t.shape}."
         )
     check_finite(t, name)
     return t
+
+
+def thresholds_vector(value: Any, m: int, name: str = "thresholds") -> np.ndarray:
+    """Per-neuron thresholds as a finite float64 vector of shape (m,): a scalar (the same
+    threshold for every neuron) or m numbers, e.g. a
+    :class:`~neuronboundary.QuantileThresholds`."""
+    return per_neuron(value, m, name, "threshold")
 
 
 def as_selection(value: Any, name: str, size: int) -> slice | np.ndarray:

@@ -32,6 +32,7 @@ from neuronboundary._validate import (
     check_finite,
     is_integer,
     number_text,
+    per_neuron,
     shown,
 )
 
@@ -69,16 +70,7 @@ def _read_activation(value: Any, name: str, m: int) -> np.ndarray:
         raise TypeError(
             f"{name} must be 'relu', 'identity' or a negative slope; got {shown(value)}."
         )
-    slopes = as_float_array(value, name)
-    if slopes.ndim == 0:
-        slopes = np.full(m, float(slopes))
-    if slopes.shape != (m,):
-        raise ValueError(
-            f"{name} must be one negative slope or {m} (one per neuron of that layer); got "
-            f"shape {slopes.shape}."
-        )
-    check_finite(slopes, name)
-    return slopes.astype(np.float64)
+    return per_neuron(value, m, name, "negative slope")
 
 
 def _activation_name(slopes: np.ndarray) -> str:
