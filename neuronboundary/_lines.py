@@ -12,15 +12,16 @@ Construction, vectorised and combinatorial:
 3. *Order along each line*: the crossings on a line are sorted by a float parameter and the
    order is verified exactly (a float filter on the crossing points' error radii, then a 3 x 3
    determinant); equal crossings are one vertex (concurrent lines).
-4. *Half-edges around each vertex*: at a vertex of two lines the counter-clockwise order of its
-   four directions is given by the sign of one 2 x 2 determinant; vertices of more lines are
-   sorted exactly.
+4. *Half-edges around each vertex*: at an inner vertex of two lines the counter-clockwise order
+   of its four directions is given by the sign of one 2 x 2 determinant, so the next half-edge
+   of each face there is a closed form; vertices on the box boundary and vertices of more lines
+   are sorted exactly.
 5. *Faces*: a convex face has exactly one lowest vertex (least y, then least x), where both its
    edges point up; that local, exact test gives one start half-edge per face, and walking the
    face-tracing permutation from the starts gives each polygon counter-clockwise.
 6. *Sign patterns*: each face has a parent across one edge of its lowest vertex (lower in that
    order), so patterns follow from one exactly evaluated face by flipping the neurons of the
-   line crossed, level by level.
+   line crossed; the tree of depth D is walked in about 2 sqrt(D) vectorised steps.
 
 Exact predicates, float constructions: every decision is exact for the float64 coefficients;
 vertex coordinates are relative to ``origin`` with a rigorous error radius each. ``tol`` (opt-in)
@@ -274,6 +275,7 @@ def line_arrangement(
     cross = (inside1 & out2) | (inside2 & out1)
     pi = np.concatenate([ii[cross] + 4, ex_line])
     pj = np.concatenate([jj[cross] + 4, side_line[np.minimum(ex_cat // 2, 3)]])
+    n_cross = pi.shape[0] - ex_line.shape[0]  # pairs of neuron lines; then the pairs on the box
     # exits at corners lie on two sides: the pair with the side ending at that corner
     at_corner = ex_cat % 2 == 0
     pj[pi.shape[0] - ex_line.shape[0] :][at_corner] = side_line[(ex_cat[at_corner] // 2 - 1) % 4]
@@ -282,8 +284,6 @@ def line_arrangement(
     pj = np.concatenate([pj, [Y_LO, X_HI, Y_HI, X_LO]])
     n_pairs = pi.shape[0]
     P, rad = _crossings(rel, rel_err, pi, pj, lines, origin, max(X1 - X0, Y1 - Y0))
-    box_pair = np.zeros(n_pairs, dtype=bool)
-    box_pair[-4:] = True
 
     # ---- every pair on both of its lines, sorted along the line, verified exactly
     line_e = np.concatenate([pi, pj])
@@ -324,65 +324,83 @@ def line_arrangement(
         n_vertices, vertex_of_pair = connected_components(graph, directed=False)
     else:
         n_vertices, vertex_of_pair = n_pairs, np.arange(n_pairs)
-    first_pair = np.full(n_vertices, n_pairs, dtype=np.int64)
-    np.minimum.at(first_pair, vertex_of_pair, np.arange(n_pairs))
-    V = P[first_pair].copy()
-    V_rad = rad[first_pair].copy()
+    if n_vertices < n_pairs:
+        first_pair = np.full(n_vertices, n_pairs, dtype=np.int64)
+        np.minimum.at(first_pair, vertex_of_pair, np.arange(n_pairs))
+        V, V_rad = P[first_pair], rad[first_pair]
+    else:
+        V, V_rad = P, rad
     # vertices on the box edges exactly onto them (their coordinate there is exact)
+    tail = np.arange(n_cross, n_pairs)  # the pairs with a box edge
     for edge, (axis, value) in enumerate(((0, X0), (0, X1), (1, Y0), (1, Y1))):
-        on = np.zeros(n_vertices, dtype=bool)
-        on[vertex_of_pair[(pi == edge) | (pj == edge)]] = True
-        V[on, axis] = value - origin[axis]
+        on = tail[(pi[tail] == edge) | (pj[tail] == edge)]
+        V[vertex_of_pair[on], axis] = value - origin[axis]
     np.clip(V[:, 0], X0 - origin[0], X1 - origin[0], out=V[:, 0])  # no float leaves the box
     np.clip(V[:, 1], Y0 - origin[1], Y1 - origin[1], out=V[:, 1])
 
     # ---- edges: consecutive distinct vertices along each line
-    vert_s = vertex_of_pair[pair_e[order]]
-    keep = np.ones(vert_s.shape[0], dtype=bool)
-    keep[1:] = ~same_line | (vert_s[1:] != vert_s[:-1])
-    line_k, vert_k = line_s[keep], vert_s[keep]
+    pair_s = pair_e[order]
+    if join.any():
+        vert_s = vertex_of_pair[pair_s]
+        keep = np.ones(vert_s.shape[0], dtype=bool)
+        keep[1:] = ~same_line | (vert_s[1:] != vert_s[:-1])
+        line_k, vert_k = line_s[keep], vert_s[keep]
+    else:  # every crossing is a vertex of its own: every entry is kept
+        keep = None
+        line_k, vert_k = line_s, pair_s
     seg = np.flatnonzero(line_k[1:] == line_k[:-1])
-    eu, ev, eline = vert_k[seg], vert_k[seg + 1], line_k[seg]
     n_edges = seg.shape[0]
-    n_crossing = int(np.unique(eline[eline >= 4]).shape[0])
+    eline = line_k[seg]
+    has_edge = np.zeros(G, dtype=bool)
+    has_edge[eline] = True
+    n_crossing = int(np.count_nonzero(has_edge[4:]))
     lines_at = np.bincount(vert_k, minlength=n_vertices)
 
     # ---- half-edges 2e (u -> v, along the line's direction) and 2e + 1 (back)
     H = 2 * n_edges
     src = np.empty(H, dtype=np.int64)
-    src[0::2], src[1::2] = eu, ev
+    src[0::2], src[1::2] = vert_k[seg], vert_k[seg + 1]
     hline = np.repeat(eline, 2)
     hdir = np.tile(np.array([1, -1], dtype=np.int8), n_edges)
-    nxt = _next_pointers(lines, src, hline, hdir, n_vertices, lines_at)
+    # where each crossing entry (pair p on line pi: entry p; on line pj: entry p + n_pairs)
+    # stands among the kept entries
+    entry_pos = np.empty(order.shape[0], dtype=np.int64)
+    entry_pos[order] = np.arange(order.shape[0])
+    if keep is not None:
+        entry_pos = (np.cumsum(keep) - 1)[entry_pos]
+    nxt = _next_pointers(
+        lines, src, hline, hdir, seg, line_k.shape[0], entry_pos, pi, pj, vertex_of_pair, lines_at
+    )
 
     # ---- faces
     outside = _outside(hline, hdir)
     if tol is None:
-        face, rank, n_faces, parent_via = _faces_from_lowest_vertices(
-            lines, src, hline, hdir, nxt, outside, vertex_of_pair, pi, pj, first_pair
+        on_low_right = np.zeros(n_vertices, dtype=bool)  # vertices on the bottom or right side
+        hits = np.isin(pi[tail], (Y_LO, X_HI)) | np.isin(pj[tail], (Y_LO, X_HI))
+        on_low_right[vertex_of_pair[tail[hits]]] = True
+        face, ordered, offsets, parent_via = _faces_from_lowest_vertices(
+            lines, src, hline, eline, nxt, outside, on_low_right
         )
+        n_faces = offsets.shape[0] - 1
     else:
         face, rank, n_faces = _faces_by_cycles(nxt, outside)
         parent_via = None
-    good_half = face >= 0
-    nverts = np.bincount(face[good_half], minlength=n_faces)
-    if tol is not None:  # merging may collapse faces to segments: drop them
-        keep_face = nverts >= 3
+        good_half = face >= 0
+        nverts = np.bincount(face[good_half], minlength=n_faces)
+        keep_face = nverts >= 3  # merging may collapse faces to segments: drop them
         remap = np.full(n_faces, -1, dtype=np.int64)
         remap[keep_face] = np.arange(int(keep_face.sum()))
         face = np.where(face >= 0, remap[np.maximum(face, 0)], -1)
         n_faces = int(keep_face.sum())
         good_half = face >= 0
         nverts = np.bincount(face[good_half], minlength=n_faces)
-    offsets = np.concatenate([[0], np.cumsum(nverts)]).astype(np.int64)
-    members = np.flatnonzero(good_half)
-    ordered = np.empty(members.shape[0], dtype=np.int64)
-    ordered[offsets[face[members]] + rank[members]] = members  # each face from its start
-    poly = face[ordered]
-    del poly
+        offsets = np.concatenate([[0], np.cumsum(nverts)]).astype(np.int64)
+        members = np.flatnonzero(good_half)
+        ordered = np.empty(members.shape[0], dtype=np.int64)
+        ordered[offsets[face[members]] + rank[members]] = members  # each face from its start
 
     # ---- adjacency across neuron lines: each edge separates two faces (at most one edge each)
-    first = np.flatnonzero(hline[0::2] >= 4) * 2
+    first = np.flatnonzero(eline >= 4) * 2
     ra, rb = face[first], face[first + 1]
     ok = (ra >= 0) & (rb >= 0) & (ra != rb)
     lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
@@ -449,47 +467,52 @@ def _next_pointers(
     src: np.ndarray,
     hline: np.ndarray,
     hdir: np.ndarray,
-    n_vertices: int,
+    seg: np.ndarray,
+    n_kept: int,
+    entry_pos: np.ndarray,
+    pi: np.ndarray,
+    pj: np.ndarray,
+    vertex_of_pair: np.ndarray,
     lines_at: np.ndarray,
 ) -> np.ndarray:
     """The face-tracing permutation: ``nxt[h]`` leaves the end of h, the next edge of the face
     on h's left (the outgoing half-edge just clockwise of h's twin).
 
-    At a vertex of two lines L1 < L2 the four directions ``+d1, -d1, +d2, -d2`` (``d = (b, -a)``)
-    go counter-clockwise as ``+d1, s d2, -d1, -s d2`` with ``s`` the sign of ``det(L1, L2)``
-    (exact); vertices of more lines are sorted exactly by angle.
+    Edge e joins kept entries ``seg[e]`` and ``seg[e] + 1`` along its line; ``entry_pos`` gives
+    the kept entry of each crossing entry (pair p on line ``pi[p]``: entry p, on ``pj[p]``:
+    entry ``p + n_pairs``). At an inner vertex of two lines L1, L2 the four directions
+    ``+d1, -d1, +d2, -d2`` (``d = (b, -a)``) go counter-clockwise as ``+d1, s d2, -d1, -s d2``
+    with ``s`` the sign of ``det(L1, L2)`` (exact), so each arriving half-edge's successor is
+    one of the other line's two half-edges there: a closed form, no search. Vertices on the box
+    boundary and vertices of more lines have their half-edges sorted exactly by angle.
     """
     H = src.shape[0]
-    twin = np.arange(H) ^ 1
+    n_pairs = pi.shape[0]
+    n_edges = seg.shape[0]
     nxt = np.empty(H, dtype=np.int64)
-    two_v = lines_at == 2
-    two_h = two_v[src]
-    # ---- vertices of two lines: four slots, closed form
-    lmin = np.full(n_vertices, np.iinfo(np.int64).max)
-    lmax = np.full(n_vertices, -1)
-    np.minimum.at(lmin, src, hline)
-    np.maximum.at(lmax, src, hline)
-    v2 = np.flatnonzero(two_v)
-    d = np.zeros(n_vertices, dtype=np.int8)
-    d[v2] = _exact.det2_signs(lines[lmin[v2], :2], lines[lmax[v2], :2])
-    on_min = hline == lmin[src]
-    forward = hdir > 0
-    slot = np.where(on_min, np.where(forward, 0, 2), np.where(forward == (d[src] > 0), 1, 3))
-    table = np.full((n_vertices, 4), -1, dtype=np.int64)
-    h2 = np.flatnonzero(two_h)
-    table[src[h2], slot[h2]] = h2
-    arrive = np.flatnonzero(two_h[twin])  # half-edges ending at a two-line vertex
-    t = twin[arrive]
-    v, sl = src[t], slot[t]
-    found = np.full(arrive.shape[0], -1, dtype=np.int64)
-    flat = table.ravel()
-    for k in (1, 2, 3):
-        cand = flat[4 * v + (sl - k) % 4]
-        take = (found < 0) & (cand >= 0)
-        found[take] = cand[take]
-    nxt[arrive] = found
-    # ---- vertices of three lines or more: sort their half-edges exactly by angle
-    many = np.flatnonzero(~two_h)
+    # the edges after and before each kept entry along its line (-1: none)
+    after = np.full(n_kept, -1, dtype=np.int64)
+    after[seg] = np.arange(n_edges)
+    before = np.full(n_kept, -1, dtype=np.int64)
+    before[seg + 1] = np.arange(n_edges)
+    # ---- inner vertices of two lines: both entries of the pair have an edge on each side
+    k1, k2 = entry_pos[:n_pairs], entry_pos[n_pairs:]
+    a1, b1, a2, b2 = after[k1], before[k1], after[k2], before[k2]
+    fast = (a1 >= 0) & (b1 >= 0) & (a2 >= 0) & (b2 >= 0) & (lines_at[vertex_of_pair] == 2)
+    f = np.flatnonzero(fast)
+    a1, b1, a2, b2 = a1[f], b1[f], a2[f], b2[f]
+    s = _exact.det2_signs(lines[pi[f], :2], lines[pj[f], :2]) > 0
+    # leaving: forward 2 after, backward 2 before + 1; arriving: forward 2 before, backward
+    # 2 after + 1. Arriving forward on L1 its twin is -d1; clockwise of it is s d2.
+    fwd1, bwd1, fwd2, bwd2 = 2 * a1, 2 * b1 + 1, 2 * a2, 2 * b2 + 1
+    nxt[2 * b1] = np.where(s, fwd2, bwd2)
+    nxt[2 * a1 + 1] = np.where(s, bwd2, fwd2)
+    nxt[2 * b2] = np.where(s, bwd1, fwd1)
+    nxt[2 * a2 + 1] = np.where(s, fwd1, bwd1)
+    # ---- other vertices: sort their half-edges exactly by angle
+    slow = np.ones(lines_at.shape[0], dtype=bool)
+    slow[vertex_of_pair[f]] = False
+    many = np.flatnonzero(slow[src])
     if many.size:
         dx = hdir[many] * lines[hline[many], 1]
         dy = -hdir[many] * lines[hline[many], 0]
@@ -516,10 +539,10 @@ def _next_pointers(
         size = np.searchsorted(src_s, src_s, side="right") - start
         slots = np.arange(by_vertex.shape[0])
         prev_slot = np.where(slots == start, start + size - 1, slots - 1)
-        pos = np.full(H, -1, dtype=np.int64)
-        pos[by_vertex] = slots
-        ends_many = np.flatnonzero(~two_h[twin])
-        nxt[ends_many] = by_vertex[prev_slot[pos[twin[ends_many]]]]
+        slot_of = np.empty(many.shape[0], dtype=np.int64)
+        slot_of[local] = slots
+        # the half-edges arriving at these vertices are the twins of those leaving them
+        nxt[many ^ 1] = by_vertex[prev_slot[slot_of]]
     return nxt
 
 
@@ -531,49 +554,56 @@ def _outside(hline: np.ndarray, hdir: np.ndarray) -> np.ndarray:
 
 
 def _faces_from_lowest_vertices(
-    lines, src, hline, hdir, nxt, outside, vertex_of_pair, pi, pj, first_pair
-) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    lines: np.ndarray,
+    src: np.ndarray,
+    hline: np.ndarray,
+    eline: np.ndarray,
+    nxt: np.ndarray,
+    outside: np.ndarray,
+    on_low_right: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Faces from their lowest vertices (exact, local), walked counter-clockwise.
 
-    Returns ``(face (H,), rank (H,), n_faces, parent_via (R,))``: each half-edge's face (-1:
-    outside), its position along the face from the start, and for each face the half-edge
-    whose crossing leads to its parent face (-1 for the root, at the lower-left corner).
+    A face's lowest vertex is where an edge going down is followed by one going up (half-edge
+    h goes up when its direction ``hdir (b, -a)`` has ``dy > 0``, or ``dy = 0`` and ``dx > 0``).
+    Returns ``(face (H,), ordered (F,), offsets (R + 1,), parent_via (R,))``: each half-edge's
+    face (-1: outside), the half-edges face by face from their starts, and for each face the
+    half-edge whose crossing leads to its parent face (-1 for the root, at the lower-left
+    corner): across the start edge, or across the edge before it for lowest vertices on the
+    bottom or right side of the box (``on_low_right``, per vertex).
     """
     H = src.shape[0]
-    twin = np.arange(H) ^ 1
-    prev = np.empty(H, dtype=np.int64)
-    prev[nxt] = np.arange(H)
-    dx = hdir * lines[hline, 1]
-    dy = -hdir * lines[hline, 0]
-    up = (dy > 0) | ((dy == 0) & (dx > 0))
-    starts = np.flatnonzero(up & up[twin[prev]] & ~outside)
+    a, b = lines[:, 0], lines[:, 1]
+    up_forward = (a < 0) | ((a == 0) & (b > 0))  # per line: (b, -a) goes up
+    up = np.repeat(up_forward[eline], 2)
+    up[1::2] ^= True
+    into = np.flatnonzero(~up & up[nxt])  # down, then up: the arriving edge at a lowest vertex
+    into = into[~outside[nxt[into]]]
+    by_start = np.argsort(nxt[into])
+    prev_start = into[by_start]
+    starts = nxt[prev_start]
     n_faces = starts.shape[0]
     face = np.full(H, -1, dtype=np.int64)
-    rank = np.zeros(H, dtype=np.int64)
-    cur = starts.copy()
-    fid = np.arange(n_faces)
-    step = 0
+    size = np.zeros(n_faces, dtype=np.int64)
+    cur, fid, first = starts, np.arange(n_faces), starts
+    walked: list[tuple[np.ndarray, np.ndarray]] = []
     while cur.size:
         face[cur] = fid
-        rank[cur] = step
-        step += 1
+        walked.append((cur, fid))
         cur = nxt[cur]
-        more = face[cur] < 0
-        cur, fid = cur[more], fid[more]
-    # parents: across the start edge, or across the edge before it for lowest vertices on the
-    # bottom or right side of the box; the lower-left corner's face is the root
-    v = src[starts]
-    pair = first_pair[v]
-    on_low_right = np.isin(pi[pair], (Y_LO, X_HI)) | np.isin(pj[pair], (Y_LO, X_HI))
-    # a vertex may lie on those sides through another of its pairs: test every pair
-    on_side = np.zeros(int(vertex_of_pair.max(initial=-1)) + 1, dtype=bool)
-    hits = np.isin(pi, (Y_LO, X_HI)) | np.isin(pj, (Y_LO, X_HI))
-    on_side[vertex_of_pair[hits]] = True
-    on_low_right |= on_side[v]
-    via = np.where(on_low_right, prev[starts], starts)
-    parent_face = face[twin[via]]
+        closed = cur == first
+        if closed.any():
+            size[fid[closed]] = len(walked)
+            more = ~closed
+            cur, fid, first = cur[more], fid[more], first[more]
+    offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
+    ordered = np.empty(int(offsets[-1]), dtype=np.int64)
+    for step, (cur, fid) in enumerate(walked):
+        ordered[offsets[fid] + step] = cur
+    via = np.where(on_low_right[src[starts]], prev_start, starts)
+    parent_face = face[via ^ 1]
     parent_via = np.where(parent_face >= 0, via, -1)
-    return face, rank, n_faces, parent_via
+    return face, ordered, offsets, parent_via
 
 
 def _faces_by_cycles(nxt: np.ndarray, outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -621,65 +651,126 @@ def _patterns(
     hline: np.ndarray,
     exact_geometry: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Packed sign patterns of every face: from the root, exactly evaluated at an exact interior
-    point, across the tree of parents, flipping the neurons of the line crossed (each is
+    """Packed sign patterns of every face: the root's evaluated exactly at an interior point,
+    the others across the tree of parents, flipping the neurons of the line crossed (each is
     non-zero on both sides); with ``tol`` (no tree), every face is evaluated at an interior
     point."""
     m = weight.shape[0]
     nbytes = (m + 7) // 8
-    positive = np.zeros((n_faces, nbytes), dtype=np.uint8)
-    negative = np.zeros((n_faces, nbytes), dtype=np.uint8)
-    off = arr.vertex_offsets
-
-    def evaluate(faces: np.ndarray) -> None:
-        if not exact_geometry:  # merged vertices (tol): the mean of each face's vertices
-            owner = np.repeat(np.arange(n_faces), np.diff(off))
-            xy = arr.V[arr.src[arr.ordered]]
-            cnt = np.maximum(np.diff(off), 1)[:, None]
-            pts = (
-                np.column_stack([np.bincount(owner, xy[:, k], minlength=n_faces) for k in (0, 1)])
-                / cnt
-                + origin
-            )
-            for s0 in range(0, n_faces, 1024):
-                sg = _exact.affine_signs(weight, bias, pts[s0 : s0 + 1024])
-                positive[s0 : s0 + 1024] = np.packbits(sg > 0, axis=1)
-                negative[s0 : s0 + 1024] = np.packbits(sg < 0, axis=1)
-            return
-        for r in faces.tolist():
-            ring = arr.hline[arr.ordered[off[r] : off[r + 1]]]
-            rows = [_exact.translate_row(arr.lines[t], origin) for t in ring]
-            mean, _ = _exact.polygon_mean_area(rows)
-            sg = _exact.affine_signs_at(weight, bias, _exact.shifted(origin, mean))
-            positive[r] = np.packbits(sg > 0)
-            negative[r] = np.packbits(sg < 0)
-
     if parent_via is None or n_faces == 0:
-        evaluate(np.arange(n_faces))
+        positive = np.zeros((n_faces, nbytes), dtype=np.uint8)
+        negative = np.zeros((n_faces, nbytes), dtype=np.uint8)
+        off = arr.vertex_offsets
+        owner = np.repeat(np.arange(n_faces), np.diff(off))
+        xy = arr.V[arr.src[arr.ordered]]
+        cnt = np.maximum(np.diff(off), 1)[:, None]
+        pts = (
+            np.column_stack([np.bincount(owner, xy[:, k], minlength=n_faces) for k in (0, 1)]) / cnt
+            + origin
+        )  # merged vertices (tol): the mean of each face's vertices
+        for s0 in range(0, n_faces, 1024):
+            sg = _exact.affine_signs(weight, bias, pts[s0 : s0 + 1024])
+            positive[s0 : s0 + 1024] = np.packbits(sg > 0, axis=1)
+            negative[s0 : s0 + 1024] = np.packbits(sg < 0, axis=1)
         return positive, negative
-    twin = parent_via ^ 1
-    parent = np.where(parent_via >= 0, face[np.where(parent_via >= 0, twin, 0)], np.arange(n_faces))
-    roots = np.flatnonzero(parent == np.arange(n_faces))
-    evaluate(roots)
-    depth = (parent != np.arange(n_faces)).astype(np.int64)
-    ptr = parent.copy()
-    while True:
-        nxt = ptr[ptr]
-        if np.array_equal(nxt, ptr):
-            break
-        depth += depth[ptr]
-        ptr = nxt
-    via_line = np.where(parent_via >= 0, hline[np.maximum(parent_via, 0)], -1)
+    crossing = parent_via >= 0
+    parent = np.where(crossing, face[np.where(crossing, parent_via ^ 1, 0)], np.arange(n_faces))
+    via_line = np.where(crossing, hline[np.maximum(parent_via, 0)], 0)
     masks = np.zeros((arr.line_offsets.shape[0] - 1, m), dtype=bool)
     counts = np.diff(arr.line_offsets)
     masks[np.repeat(np.arange(counts.shape[0]), counts), arr.line_neurons] = True
     masks = np.packbits(masks, axis=1)
-    by_depth = np.argsort(depth, kind="stable")
-    bounds = np.searchsorted(depth[by_depth], np.arange(1, int(depth.max(initial=0)) + 2))
-    for lo, hi in itertools.pairwise(bounds):
-        c = by_depth[lo:hi]
-        p = parent[c]
-        mk = masks[via_line[c]]
-        positive[c] = positive[p] ^ mk
-        negative[c] = negative[p] ^ mk
+    roots = np.flatnonzero(~crossing)
+    root_signs = np.array([_face_signs(arr, weight, bias, origin, r) for r in roots.tolist()])
+    return _propagate(
+        parent,
+        via_line,
+        masks,
+        roots,
+        np.packbits(root_signs > 0, axis=1),
+        np.packbits(root_signs < 0, axis=1),
+    )
+
+
+def _face_signs(
+    arr: LineArrangement, weight: np.ndarray, bias: np.ndarray, origin: np.ndarray, r: int
+) -> np.ndarray:
+    """Exact signs (m,) of the neurons inside face r: at the float mean of its vertices when
+    that point is strictly inside (checked exactly), else at the exact mean of its exact
+    vertices."""
+    ring = arr.ordered[arr.vertex_offsets[r] : arr.vertex_offsets[r + 1]]
+    point = (arr.V[arr.src[ring]].mean(axis=0) + origin)[None]
+    rows = arr.lines[arr.hline[ring]]
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = bool(np.isfinite(point).all())
+    if finite and (_exact.affine_signs(rows[:, :2], rows[:, 2], point)[0] == arr.hdir[ring]).all():
+        return _exact.affine_signs(weight, bias, point)[0]
+    exact_rows = [_exact.translate_row(row, origin) for row in rows]
+    mean, _ = _exact.polygon_mean_area(exact_rows)
+    return _exact.affine_signs_at(weight, bias, _exact.shifted(origin, mean))
+
+
+def _propagate(
+    parent: np.ndarray,
+    via: np.ndarray,
+    masks: np.ndarray,
+    roots: np.ndarray,
+    root_positive: np.ndarray,
+    root_negative: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Packed patterns over a tree of faces: each face's bits are its parent's XOR the row
+    ``masks[via[face]]`` (roots: given). A tree of depth D takes D dependent steps level by level; here about
+    2 sqrt(D): faces at depths that are multiples of B = sqrt(D) are anchors, every face first
+    gets the XOR of the flips from its nearest anchor above (all B-blocks at once, B steps),
+    then anchors get their patterns down the chain of anchors (D / B steps), then every face
+    is its anchor's pattern XOR its own part."""
+    R = parent.shape[0]
+    depth = (parent != np.arange(R)).astype(np.int64)
+    ptr = parent.copy()
+    while True:
+        up = ptr[ptr]
+        if np.array_equal(up, ptr):
+            break
+        depth += depth[ptr]
+        ptr = up
+    D = int(depth.max(initial=0))
+    B = max(1, int(np.sqrt(D)))
+    phase = (depth % B).astype(np.uint8 if B <= 256 else np.int64)
+    order = np.argsort(phase, kind="stable")  # anchors (phase 0) first, then phase 1, ...
+    bounds = np.searchsorted(phase[order], np.arange(B + 1))
+    n_anchors = int(bounds[1])
+    anchors = order[:n_anchors]
+    by_depth = np.argsort(depth[anchors], kind="stable")
+    order[:n_anchors] = anchors = anchors[by_depth]
+    pos = np.empty(R, dtype=np.int64)
+    pos[order] = np.arange(R)
+    up = pos[parent[order]]  # the parent's position, in this order
+    flip_s = np.take(masks, via[order], axis=0)
+    # ---- each face's flips since its anchor, and its anchor (a position < n_anchors)
+    rel = np.zeros_like(flip_s)
+    anchor = np.arange(R)
+    for lo, hi in itertools.pairwise(bounds[1:].tolist()):
+        u = up[lo:hi]
+        np.bitwise_xor(np.take(rel, u, axis=0), flip_s[lo:hi], out=rel[lo:hi])
+        anchor[lo:hi] = anchor[u]
+    # ---- the anchors' patterns, depth by depth
+    nbytes = root_positive.shape[1]
+    pos_a = np.zeros((n_anchors, nbytes), dtype=np.uint8)
+    neg_a = np.zeros((n_anchors, nbytes), dtype=np.uint8)
+    root_at = pos[roots]
+    pos_a[root_at], neg_a[root_at] = root_positive, root_negative
+    anchor_depth = depth[anchors]
+    levels = np.searchsorted(anchor_depth, np.arange(B, D + 1, B))
+    for lo, hi in itertools.pairwise([*levels.tolist(), n_anchors]):
+        u = up[lo:hi]
+        step = np.take(rel, u, axis=0) ^ flip_s[lo:hi]
+        pos_a[lo:hi] = np.take(pos_a, anchor[u], axis=0) ^ step
+        neg_a[lo:hi] = np.take(neg_a, anchor[u], axis=0) ^ step
+    # ---- every face: its anchor's pattern XOR its own flips, back in face order
+    rel = np.take(rel, pos, axis=0)
+    anchor = anchor[pos]
+    positive = np.take(pos_a, anchor, axis=0)
+    positive ^= rel
+    negative = np.take(neg_a, anchor, axis=0)
+    negative ^= rel
     return positive, negative
