@@ -715,35 +715,55 @@ def cramer(
     coordinate magnitude, at least 1) counts as undetermined too: the exact construction then
     costs little and its rounding is tight.
     """
-    a1, b1, c1 = r1.T
-    a2, b2, c2 = r2.T
+    n = r1.shape[0]
+    c1s, c2s = np.ascontiguousarray(r1.T), np.ascontiguousarray(r2.T)  # columns: contiguous work
+    a1, b1, c1 = c1s
+    a2, b2, c2 = c2s
+    points = np.empty((n, 2))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         D = a1 * b2 - a2 * b1
         mx = b1 * c2 - b2 * c1
         my = c1 * a2 - c2 * a1
-        x, y = mx / D, my / D
-        A1, A2 = np.abs(r1) + e1, np.abs(r2) + e2
-        q1, q2 = np.abs(r1), np.abs(r2)
+        x = np.divide(mx, D, out=points[:, 0])
+        y = np.divide(my, D, out=points[:, 1])
+        q1, q2 = np.abs(c1s), np.abs(c2s)
+        A1, A2 = q1 + e1.T, q2 + e2.T
+        c = 4 * gamma(3)
 
         def spread(i: int, j: int) -> np.ndarray:
             """Bound on the error of ``r1[i] r2[j] - r1[j] r2[i]`` (evaluation and inputs)."""
-            perm = q1[:, i] * q2[:, j] + q1[:, j] * q2[:, i]
-            full = A1[:, i] * A2[:, j] + A1[:, j] * A2[:, i]
-            return full * (1.0 + 4 * gamma(3)) - perm * (1.0 - 4 * gamma(3)) + UNDERFLOW
+            perm = q1[i] * q2[j]
+            perm += q1[j] * q2[i]
+            full = A1[i] * A2[j]
+            full += A1[j] * A2[i]
+            full *= 1.0 + c
+            perm *= 1.0 - c
+            full -= perm
+            full += UNDERFLOW
+            return full
 
         dD, dmx, dmy = spread(0, 1), spread(1, 2), spread(2, 0)
-        gap = np.abs(D) - dD
+        absD = np.abs(D)
+        gap = absD - dD
         # (|M| dD + |D| dM) / (|D| gap), written as quotients first: a product of two tiny
         # factors would underflow to zero and lose the bound; a quotient loses at most 2**-1074
         # absolute, which the final UNDERFLOW covers
         rel = dD / gap
-        rx = (np.abs(mx) / np.abs(D)) * rel + dmx / gap
-        ry = (np.abs(my) / np.abs(D)) * rel + dmy / gap
-        radius = inflate(np.maximum(rx, ry), 6) + 2.0 * U * np.maximum(np.abs(x), np.abs(y))
+        rx = np.abs(mx)
+        rx /= absD
+        rx *= rel
+        rx += dmx / gap
+        ry = np.abs(my)
+        ry /= absD
+        ry *= rel
+        ry += dmy / gap
+        radius = inflate(np.maximum(rx, ry, out=rx), 6)
+        radius += 2.0 * U * np.maximum(np.abs(x), np.abs(y))
         radius += UNDERFLOW
-    bad = ~(gap > 0) | ~np.isfinite(radius) | ~np.isfinite(x) | ~np.isfinite(y)
+    # a non-finite x or y makes the radius non-finite too
+    bad = ~(gap > 0) | ~np.isfinite(radius)
     with np.errstate(invalid="ignore"):
         size = np.maximum(np.maximum(np.abs(x), np.abs(y)), 1.0) if scale is None else scale
         bad |= radius > 2.0**-20 * size
     radius[bad] = np.inf
-    return np.column_stack([x, y]), radius
+    return points, radius

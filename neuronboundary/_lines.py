@@ -289,21 +289,26 @@ def line_arrangement(
     line_e = np.concatenate([pi, pj])
     other_e = np.concatenate([pj, pi])
     pair_e = np.concatenate([np.arange(n_pairs), np.arange(n_pairs)])
-    direction = np.column_stack([lines[:, 1], -lines[:, 0]])  # (b, -a): exact
-    # position along the line from the box centre's projection; the float order is checked
-    dvec = direction[line_e]
+    # position along the line (direction (b, -a), exact) from the box centre's projection
+    px, py = np.ascontiguousarray(P.T)
+    t_parts, err_parts = [], []
     with np.errstate(over="ignore", invalid="ignore"):
-        t_e = P[pair_e, 0] * dvec[:, 0] + P[pair_e, 1] * dvec[:, 1]
-        t_err = rad[pair_e] * (np.abs(dvec[:, 0]) + np.abs(dvec[:, 1]))
-        t_err += gamma(3) * (np.abs(P[pair_e, 0] * dvec[:, 0]) + np.abs(P[pair_e, 1] * dvec[:, 1]))
+        for on in (pi, pj):
+            tx, ty = px * lines[on, 1], py * -lines[on, 0]
+            t_parts.append(tx + ty)
+            err_parts.append(rad * (np.abs(lines[on, 1]) + np.abs(lines[on, 0])))
+            err_parts[-1] += gamma(3) * (np.abs(tx) + np.abs(ty))
+        t_e = np.concatenate(t_parts)
+        # the exact position lies in [lo_e, hi_e]: t_e within its error, widened for the
+        # rounding of that error and of the ends themselves
+        w = (np.concatenate(err_parts) + 2 * U * np.abs(t_e)) * (1 + 8 * U)
+        hi_e, lo_e = t_e + w, t_e - w
     along = _along_compare(lines, line_e, other_e)
 
     def along_compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            gap = t_e[j] - t_e[i]
-            slack = (t_err[i] + t_err[j]) * (1 + 4 * U) + 2 * U * (np.abs(t_e[i]) + np.abs(t_e[j]))
-        out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
-        unsure = np.flatnonzero(out == 2)
+        before, after = hi_e[i] < lo_e[j], hi_e[j] < lo_e[i]
+        out = after.view(np.int8) - before.view(np.int8)
+        unsure = np.flatnonzero(~(before | after))
         if unsure.size:
             out[unsure] = along(i[unsure], j[unsure])
         return out
@@ -583,23 +588,30 @@ def _faces_from_lowest_vertices(
     prev_start = into[by_start]
     starts = nxt[prev_start]
     n_faces = starts.shape[0]
-    face = np.full(H, -1, dtype=np.int64)
     size = np.zeros(n_faces, dtype=np.int64)
     cur, fid, first = starts, np.arange(n_faces), starts
-    walked: list[tuple[np.ndarray, np.ndarray]] = []
+    walked, fids = [cur], [fid]
+    for _ in range(2):  # every face has three edges at least
+        cur = nxt[cur]
+        walked.append(cur)
+        fids.append(fid)
     while cur.size:
-        face[cur] = fid
-        walked.append((cur, fid))
         cur = nxt[cur]
         closed = cur == first
         if closed.any():
             size[fid[closed]] = len(walked)
-            more = ~closed
+            more = np.flatnonzero(~closed)
+            if more.size == 0:
+                break
             cur, fid, first = cur[more], fid[more], first[more]
+        walked.append(cur)
+        fids.append(fid)
     offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
     ordered = np.empty(int(offsets[-1]), dtype=np.int64)
-    for step, (cur, fid) in enumerate(walked):
+    for step, (cur, fid) in enumerate(zip(walked, fids, strict=True)):
         ordered[offsets[fid] + step] = cur
+    face = np.full(H, -1, dtype=np.int64)
+    face[ordered] = np.repeat(np.arange(n_faces), size)
     via = np.where(on_low_right[src[starts]], prev_start, starts)
     parent_face = face[via ^ 1]
     parent_via = np.where(parent_face >= 0, via, -1)
@@ -745,13 +757,13 @@ def _propagate(
     pos = np.empty(R, dtype=np.int64)
     pos[order] = np.arange(R)
     up = pos[parent[order]]  # the parent's position, in this order
-    flip_s = np.take(masks, via[order], axis=0)
+    via = via[order]
     # ---- each face's flips since its anchor, and its anchor (a position < n_anchors)
-    rel = np.zeros_like(flip_s)
+    rel = np.zeros((R, masks.shape[1]), dtype=np.uint8)
     anchor = np.arange(R)
     for lo, hi in itertools.pairwise(bounds[1:].tolist()):
         u = up[lo:hi]
-        np.bitwise_xor(np.take(rel, u, axis=0), flip_s[lo:hi], out=rel[lo:hi])
+        np.bitwise_xor(np.take(rel, u, axis=0), np.take(masks, via[lo:hi], axis=0), out=rel[lo:hi])
         anchor[lo:hi] = anchor[u]
     # ---- the anchors' patterns, depth by depth
     nbytes = root_positive.shape[1]
@@ -763,14 +775,17 @@ def _propagate(
     levels = np.searchsorted(anchor_depth, np.arange(B, D + 1, B))
     for lo, hi in itertools.pairwise([*levels.tolist(), n_anchors]):
         u = up[lo:hi]
-        step = np.take(rel, u, axis=0) ^ flip_s[lo:hi]
+        step = np.take(rel, u, axis=0) ^ np.take(masks, via[lo:hi], axis=0)
         pos_a[lo:hi] = np.take(pos_a, anchor[u], axis=0) ^ step
         neg_a[lo:hi] = np.take(neg_a, anchor[u], axis=0) ^ step
-    # ---- every face: its anchor's pattern XOR its own flips, back in face order
-    rel = np.take(rel, pos, axis=0)
-    anchor = anchor[pos]
-    positive = np.take(pos_a, anchor, axis=0)
-    positive ^= rel
-    negative = np.take(neg_a, anchor, axis=0)
-    negative ^= rel
+    # ---- every face: its anchor's pattern XOR its own flips, in face order (in blocks that
+    # stay in cache)
+    positive = np.empty((R, nbytes), dtype=np.uint8)
+    negative = np.empty((R, nbytes), dtype=np.uint8)
+    for c0 in range(0, R, 8192):
+        at = pos[c0 : c0 + 8192]
+        own = np.take(rel, at, axis=0)
+        a = anchor[at]
+        np.bitwise_xor(np.take(pos_a, a, axis=0), own, out=positive[c0 : c0 + 8192])
+        np.bitwise_xor(np.take(neg_a, a, axis=0), own, out=negative[c0 : c0 + 8192])
     return positive, negative
