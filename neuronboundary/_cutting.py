@@ -74,6 +74,13 @@ class Polygons:
         idx[self.off[1:] - 1] = self.off[:-1]
         return idx
 
+    def slice(self, lo: int, hi: int) -> Polygons:
+        """Polygons ``lo:hi`` (views, no copy)."""
+        f0, f1 = int(self.off[lo]), int(self.off[hi])
+        return Polygons(
+            self.xy[f0:f1], self.rad[f0:f1], self.tag[f0:f1], self.off[lo : hi + 1] - f0
+        )
+
     def take(self, polys: np.ndarray) -> Polygons:
         cnt = self.counts[polys]
         vid = _ranges(self.off[:-1][polys], cnt)
@@ -90,24 +97,33 @@ def vertex_signs(
     errs: np.ndarray,
     exact_row: Any,
 ) -> np.ndarray:
-    """Exact sign of lines at polygon vertices: vertex ``vid[e]`` (where the lines of its two
-    edges meet) in line ``rows[e]`` (known within ``errs[e]``; ``exact_row(e)`` gives it
-    exactly). int8 (n,)."""
-    prev = polys.prev_index()[vid]
-    l1, l2 = polys.tag[prev], polys.tag[vid]
+    """Exact sign of lines at polygon vertices: vertex ``vid[e]`` in line ``rows[e]`` (known
+    within ``errs[e]``; ``exact_row(e)`` gives it exactly). int8 (n,).
+
+    First at the float vertex within its error radius (:func:`~neuronboundary._exact.signs_near`);
+    a vertex too close to the line is where the lines of its two edges meet, so its sign is
+    that of a 3 x 3 determinant of the three rows over the 2 x 2 one of the two."""
+    s, sure = _exact.signs_near(rows, errs, polys.xy[vid], polys.rad[vid])
+    todo = np.flatnonzero(~sure)
+    if todo.size == 0:
+        return s
+    v = vid[todo]
+    prev = polys.prev_index()[v]
+    l1, l2 = polys.tag[prev], polys.tag[v]
     R, E = table.rows, table.errs
     r1, r2, e1, e2 = R[l1], R[l2], E[l1], E[l2]
 
     def exact3(e: int) -> tuple:
-        return table.exact(l1[e]), table.exact(l2[e]), exact_row(e)
+        return table.exact(l1[e]), table.exact(l2[e]), exact_row(int(todo[e]))
 
     def exact2(e: int) -> tuple:
         a, b = table.exact(l1[e]), table.exact(l2[e])
         return a[:2], b[:2]
 
-    d3 = _exact.det3_signs(r1, r2, rows, e1, e2, errs, exact3)
+    d3 = _exact.det3_signs(r1, r2, rows[todo], e1, e2, errs[todo], exact3)
     d2 = _exact.det2_signs(r1[:, :2], r2[:, :2], e1[:, :2], e2[:, :2], exact2)
-    return (d3 * d2).astype(np.int8)
+    s[todo] = d3 * d2
+    return s
 
 
 def _centres(polys: Polygons) -> tuple[np.ndarray, np.ndarray]:
@@ -121,8 +137,7 @@ def _centres(polys: Polygons) -> tuple[np.ndarray, np.ndarray]:
         ]
     )
     d = np.abs(polys.xy - c[owner]) + polys.rad[:, None]
-    h = np.zeros((polys.n, 2))
-    np.maximum.at(h, owner, d)
+    h = np.maximum.reduceat(d, polys.off[:-1], axis=0) if polys.n else np.zeros((0, 2))
     return c, inflate(h, 4) + _exact.UNDERFLOW
 
 
@@ -148,24 +163,27 @@ def cut_layer(
     """Cut convex polygons by the lines of one layer's neurons, exactly.
 
     ``Z`` (P, 3, m) holds neuron j's map on polygon p as ``(a, b, c) = Z[p, :, j]`` (relative
-    coordinates), each entry within ``B`` (3, m) of the exact one; ``regions`` (P,) the table's region id of each polygon (for the
-    exact recipe). Returns the pieces, their root polygons and their signs (n_pieces, m).
+    coordinates), each entry within ``B`` (3, m) of the exact one; ``regions`` (P,) the table's
+    region id of each polygon (for the exact recipe). Returns the pieces, their root polygons and their signs (n_pieces, m).
     """
     P, _, _m = Z.shape
     col0 = int(table.network.neuron_offsets[layer])
     centre, half = _centres(polys)
-    a, b, c = Z[:, 0, :], Z[:, 1, :], Z[:, 2, :]
-    ea, eb, ec = B  # bounds valid on every polygon (m,) each
-    cx, cy = np.abs(centre[:, 0:1]), np.abs(centre[:, 1:2])
+    a, b = Z[:, 0, :], Z[:, 1, :]
+    ea, eb, _ = B  # bounds valid on every polygon (m,) each
+    cx, cy = np.abs(centre[:, 0]), np.abs(centre[:, 1])
+    ones = np.ones(P)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        v = a * centre[:, 0:1] + b * centre[:, 1:2] + c
-        # |z - z(centre)| over the polygon, plus the evaluation's and the map's errors
-        bound = np.abs(a) * (half[:, 0:1] + gamma(3) * cx)
-        bound += np.abs(b) * (half[:, 1:2] + gamma(3) * cy)
-        bound += gamma(3) * np.abs(c)
-        bound += ea * (cx + half[:, 0:1]) + eb * (cy + half[:, 1:2]) + ec
+        # z at the centre (3 terms: error gamma(3) of their magnitudes, in any order); the
+        # bound: |z - z(centre)| over the polygon, the evaluation's error and the map's error,
+        # 6 non-negative terms summed in any order
+        v = np.einsum("pkj,pk->pj", Z, np.column_stack([centre, ones]))
+        weights = np.column_stack([half[:, 0] + gamma(3) * cx, half[:, 1] + gamma(3) * cy])
+        bound = np.einsum("pkj,pk->pj", np.abs(Z), np.column_stack([weights, gamma(3) * ones]))
+        bound += np.column_stack([cx + half[:, 0], cy + half[:, 1], ones]) @ B
         certain = np.abs(v) > inflate(bound, 6) + _exact.UNDERFLOW
-    signs = np.where(certain, np.sign(v), 0).astype(np.int8)
+        signs = np.sign(v).astype(np.int8)  # NaN: not certain, set below
+    signs[~certain] = 0
     _exact.STATS["filtered"] += int(certain.sum())
     pr, pj = np.nonzero(~certain)
 
@@ -186,12 +204,12 @@ def cut_layer(
     keep = ~constant
     pr, pj = pr[keep], pj[keep]
     # vertex signs of each candidate on its polygon
+    rows_c, errs_c = _rows_of(Z, B, pr, pj)
     cnt = polys.counts[pr]
     vid = _ranges(polys.off[:-1][pr], cnt)
     rep = np.repeat(np.arange(pr.shape[0]), cnt)
-    rows, errs = _rows_of(Z, B, pr[rep], pj[rep])
     erow = exact_row_of(pr[rep], pj[rep])
-    s = vertex_signs(table, polys, vid, rows, errs, erow)
+    s = vertex_signs(table, polys, vid, rows_c[rep], errs_c[rep], erow)
     has_pos = np.bincount(rep, s > 0, pr.shape[0]) > 0
     has_neg = np.bincount(rep, s < 0, pr.shape[0]) > 0
     cuts = has_pos & has_neg
@@ -200,8 +218,7 @@ def cut_layer(
     if cp.size == 0:
         return CutResult(polys, np.arange(P), signs)
     # the lines that cut, in the table: one per (polygon, neuron)
-    crows, cerrs = _rows_of(Z, B, cp, cj)
-    line_ids = table.add_neurons(crows, cerrs, layer, col0 + cj, regions[cp])
+    line_ids = table.add_neurons(rows_c[cuts], errs_c[cuts], layer, col0 + cj, regions[cp])
     return _cut_sequentially(table, polys, signs, cp, cj, line_ids, layer, regions, col0)
 
 
@@ -417,11 +434,11 @@ def descend(
     width = max(m, *(st[0].shape[2] for st in inputs.values()))
     chunk = max(16, _CHUNK_FLOATS // (k * width))
     for s in range(0, pieces.n, chunk):
-        idx = np.arange(s, min(s + chunk, pieces.n))
-        whole = idx.shape[0] == pieces.n
-        part = pieces if whole else pieces.take(idx)
-        pre = prefix if whole else prefix[idx]
-        state = {key: v if whole else (v[0][idx], *v[1:]) for key, v in inputs.items()}
+        e = min(s + chunk, pieces.n)
+        whole = e - s == pieces.n
+        part = pieces if whole else pieces.slice(s, e)
+        pre = prefix[s:e]
+        state = {key: (v[0][s:e], *v[1:]) for key, v in inputs.items()}
         Z, B, M = network._pre_activation(layer, state, ops)
         regions = table.add_regions(layer, pre)
         res = cut(table, part, Z, B, layer, regions)
@@ -439,7 +456,9 @@ def descend(
         sub = {
             key: v if same else (v[0][root], *v[1:]) for key, v in state.items() if key in sources
         }
-        h = network._next_input(layer, (Z if same else Z[root], B, M), sub, ops, res.signs)
+        # the maps are this loop's own: the activation may overwrite them
+        maps = Z if same else np.take(Z, root, axis=0)
+        h = network._next_input(layer, (maps, B, M), sub, ops.overwriting(), res.signs)
         sub[layer + 1] = h
         nxt_inputs = sub
         descend(table, network, layer + 1, res.pieces, patterns, nxt_inputs, out, cut)
@@ -533,6 +552,10 @@ class Intervals:
 
     def take(self, idx: np.ndarray) -> Intervals:
         return Intervals(self.t[idx], self.rad[idx], self.line[idx])
+
+    def slice(self, lo: int, hi: int) -> Intervals:
+        """Intervals ``lo:hi`` (views, no copy)."""
+        return Intervals(self.t[lo:hi], self.rad[lo:hi], self.line[lo:hi])
 
 
 def end_signs(

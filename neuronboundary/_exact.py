@@ -279,6 +279,39 @@ def det3_signs(
     return decide(value, bound, exact)
 
 
+def signs_near(
+    rows: np.ndarray, errs: np.ndarray, xy: np.ndarray, rad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The float filter of the sign of lines at approximate points: rows ``(a, b, c)`` (n, 3),
+    each within ``errs`` (n, 3) of an exact row, at points ``xy`` (n, 2) whose coordinates are
+    each within ``rad`` (n,) of an exact point. Returns ``(signs, sure)``, int8 and bool (n,):
+    the sign of the exact row at the exact point wherever ``sure``; the caller decides the rest
+    exactly from what defines the points (a vertex where two lines cross: :func:`det3_signs`).
+
+    Bound: ``gamma(3) (|a x| + |b y| + |c|)`` for the evaluation, ``(|a| + |b|) rad`` for the
+    point and ``ea (|x| + rad) + eb (|y| + rad) + ec`` for the row: eight non-negative terms of
+    at most two roundings each, summed in floating point (``inflate(., 8)``).
+
+    >>> signs_near(np.array([[1.0, 0.0, -0.5]] * 2), np.zeros((2, 3)),
+    ...            np.array([[0.75, 0.0], [0.5, 0.0]]), np.array([0.1, 0.1]))
+    (array([1, 0], dtype=int8), array([ True, False]))
+    """
+    a, b, c = rows.T
+    x, y = xy.T
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        ax, by = a * x, b * y
+        value = ax + by + c
+        bound = (np.abs(ax) + np.abs(by) + np.abs(c)) * gamma(3)
+        bound += (np.abs(a) + np.abs(b)) * rad
+        bound += errs[:, 0] * (np.abs(x) + rad) + errs[:, 1] * (np.abs(y) + rad) + errs[:, 2]
+        bound = inflate(bound, 8) + UNDERFLOW
+        sure = np.abs(value) > bound
+        signs = np.sign(value).astype(np.int8)
+    signs[~sure] = 0
+    STATS["filtered"] += int(np.count_nonzero(sure))
+    return signs, sure
+
+
 # ============================================================== the exact sort
 def exact_argsort(
     key: np.ndarray,

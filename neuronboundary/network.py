@@ -219,8 +219,14 @@ class UniformMaps:
     than per-region ones, so a few more predicates go to the exact path, all still decided.
     """
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, overwrite: bool = False) -> None:
         self.net = network
+        self.overwrite = overwrite
+
+    def overwriting(self) -> UniformMaps:
+        """The same arithmetic, allowed to overwrite the maps given to :meth:`activate` (for a
+        caller that owns them and needs them no more): no copy of (P, k, m) floats."""
+        return UniformMaps(self.net, overwrite=True)
 
     def affine(self, lay: int, state: tuple) -> tuple:
         layer = self.net.layers[lay]
@@ -244,7 +250,7 @@ class UniformMaps:
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             # ReLU: the slopes are the positive signs
             D = np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)) if a.any() else signs > 0
-            H = Z * D[..., None, :]
+            H = np.multiply(Z, D[..., None, :], out=Z if self.overwrite else None)
             s = np.maximum(1.0, np.abs(a))
             rounds = (a != 0.0) & (a != 1.0)
             B2 = B * s + np.where(rounds, U * s * M, 0.0)

@@ -104,6 +104,47 @@ def test_det3_with_row_errors_is_the_exact_rows_sign(values, rel, seed):
     assert got == det3(*rows)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False), min_size=5, max_size=5),
+    st.floats(0.0, 1e-6),
+    st.floats(1e-17, 1e-8),
+    st.integers(0, 2**31),
+)
+def test_signs_near_is_the_exact_sign_whenever_it_is_sure(values, radius, rel, seed):
+    # exact rows and an exact point near the line; the filter sees them only within their bounds
+    rng = np.random.default_rng(seed)
+    a, b, x, y, t = values
+    rows = np.array([[a, b, -(a * x + b * y) + t * 10.0**-k] for k in range(0, 40, 3)])
+    exact_rows = [[F(v) for v in r] for r in rows]
+    approx = rows + rows * rng.uniform(-rel, rel, size=rows.shape)
+    errs = np.abs(approx - rows) * 1.01 + 1e-300  # the difference of close floats is exact
+    point = [F(v) + F(radius) * F(float(rng.uniform(-1, 1))) for v in (x, y)]
+    xy = np.tile([x, y], (rows.shape[0], 1))
+    rad = np.full(rows.shape[0], radius * 1.01)
+    got, sure = _exact.signs_near(approx, errs, xy, rad)
+    for k in np.flatnonzero(sure):
+        ra, rb, rc = exact_rows[k]
+        assert got[k] == sign(ra * point[0] + rb * point[1] + rc)
+    assert not got[~sure].any()
+
+
+def test_signs_near_on_points_a_few_ulps_from_a_line():
+    row = np.array([0.1, -0.7, 0.3])
+    y0 = (0.3 + 0.1 * 0.5) / 0.7
+    pts = np.array([[ulps(0.5, i), ulps(y0, j)] for i in range(-5, 6) for j in range(-5, 6)])
+    n = pts.shape[0]
+    got, sure = _exact.signs_near(np.tile(row, (n, 1)), np.zeros((n, 3)), pts, np.zeros(n))
+    want = [sign(F(0.1) * F(x) - F(0.7) * F(y) + F(0.3)) for x, y in pts]
+    assert [g for g, s in zip(got, sure, strict=True) if s] == [
+        w for w, s in zip(want, sure, strict=True) if s
+    ]
+    assert not sure[np.array(want) == 0].any()  # exactly on the line: never sure
+    far = _exact.signs_near(row[None], np.zeros((1, 3)), np.array([[0.5, y0 + 1e-12]]), np.zeros(1))
+    assert far[1][0], "1e-12 away: decided in floats"
+    assert far[0][0] == -1
+
+
 def test_predicates_count_their_exact_fallbacks():
     _exact.STATS.update(filtered=0, exact=0)
     _exact.det2_signs(np.array([[1.0, 2.0], [1.0, 0.0]]), np.array([[2.0, 4.0], [0.0, 1.0]]))
