@@ -92,22 +92,23 @@ class Polygons:
 def vertex_signs(
     table: Hyperplanes,
     polys: Polygons,
-    vid: np.ndarray,
+    vid: np.ndarray | None,
     rows: np.ndarray,
     errs: np.ndarray,
     exact_row: Any,
 ) -> np.ndarray:
-    """Exact sign of lines at polygon vertices: vertex ``vid[e]`` in line ``rows[e]`` (known
-    within ``errs[e]``; ``exact_row(e)`` gives it exactly). int8 (n,).
+    """Exact sign of lines at polygon vertices: vertex ``vid[e]`` (None: every vertex) in line
+    ``rows[e]`` (known within ``errs[e]``; ``exact_row(e)`` gives it exactly). int8 (n,).
 
     First at the float vertex within its error radius (:func:`~neuronboundary._exact.signs_near`);
     a vertex too close to the line is where the lines of its two edges meet, so its sign is
     that of a 3 x 3 determinant of the three rows over the 2 x 2 one of the two."""
-    s, sure = _exact.signs_near(rows, errs, polys.xy[vid], polys.rad[vid])
+    xy, rad = (polys.xy, polys.rad) if vid is None else (polys.xy[vid], polys.rad[vid])
+    s, sure = _exact.signs_near(rows, errs, xy, rad)
     todo = np.flatnonzero(~sure)
     if todo.size == 0:
         return s
-    v = vid[todo]
+    v = todo if vid is None else vid[todo]
     prev = polys.prev_index()[v]
     l1, l2 = polys.tag[prev], polys.tag[v]
     R, E = table.rows, table.errs
@@ -255,33 +256,30 @@ def _cut_sequentially(
     def retire(n_active: int) -> None:
         nonlocal work, wroot, sides
         keep = int(np.count_nonzero(n_cuts[wroot] >= n_active))
-        if keep < work.n:
-            rest = np.arange(keep, work.n)
-            done.append((work.take(rest), wroot[rest], sides[rest]))
-            head = np.arange(keep)
-            work, wroot, sides = work.take(head), wroot[head], sides[head]
+        if keep < work.n:  # the polygons are ordered by their number of cuts: a suffix is done
+            done.append((work.slice(keep, work.n), wroot[keep:], sides[keep:]))
+            work, wroot, sides = work.slice(0, keep), wroot[:keep], sides[:keep]
 
     retire(1)
     k = 0
     while work.n:
-        e = first_cut[wroot] + k
-        lid = line_ids[e]
-        cnt = work.counts
-        rep = np.repeat(np.arange(work.n), cnt)
-        lid_rep = lid[rep]
+        lid = line_ids[first_cut[wroot] + k]
+        owner = work.owner()
+        lid_rep = lid[owner]
         s = vertex_signs(
             table,
             work,
-            np.arange(work.xy.shape[0]),
+            None,
             table.rows[lid_rep],
             table.errs[lid_rep],
             lambda v, ids=lid_rep: table.exact(ids[v]),
         )
-        has_pos = np.bincount(rep, s > 0, work.n) > 0
-        has_neg = np.bincount(rep, s < 0, work.n) > 0
+        starts = work.off[:-1]
+        has_pos = np.logical_or.reduceat(s > 0, starts)
+        has_neg = np.logical_or.reduceat(s < 0, starts)
         split = has_pos & has_neg
         side = np.where(has_pos, 1, -1).astype(np.int8)
-        work, parent, new_side = _split(table, work, s, lid, split, side)
+        work, parent, new_side = _split(table, work, owner, s, lid, split, side)
         wroot = wroot[parent]
         sides = sides[parent]
         sides[:, k] = new_side
@@ -311,6 +309,7 @@ def _concat(parts: list[Polygons]) -> Polygons:
 def _split(
     table: Hyperplanes,
     work: Polygons,
+    owner: np.ndarray,
     s: np.ndarray,
     lid: np.ndarray,
     split: np.ndarray,
@@ -318,14 +317,13 @@ def _split(
 ) -> tuple[Polygons, np.ndarray, np.ndarray]:
     """Split each polygon of ``work`` whose vertex signs ``s`` in its line ``lid`` are of both
     signs into its positive and negative parts (Sutherland-Hodgman with exact signs: zero
-    vertices go to both parts); the others stay whole with their ``side``."""
+    vertices go to both parts); the others stay whole with their ``side``. ``owner`` is each
+    vertex's polygon. Pieces come in their polygon's place, the positive part first."""
     n = work.n
     F = work.xy.shape[0]
-    owner = work.owner()
-    nxt = work.next_index()
-    sn = s[nxt]
+    sn = s[work.next_index()]
     cutv = split[owner]
-    cross = cutv & ((s.astype(np.int16) * sn) < 0)
+    cross = cutv & (s * sn < 0)
     # new vertices where an edge crosses the line: the edge's line meets the cutting line
     ci = np.flatnonzero(cross)
     new_xy = np.zeros((F, 2))
@@ -342,40 +340,34 @@ def _split(
             rad[k] = 2 * U * float(np.abs(pts[k]).max()) + _exact.UNDERFLOW
         new_xy[ci], new_rad[ci] = pts, rad
     col = lid[owner]
-    out = []
+    # slots 2i (vertex i) and 2i + 1 (the crossing on the edge from it): each side's entries
+    own2 = np.repeat(owner, 2)
+    entries, tags, counts = [], [], []
     for sgn in (1, -1):
-        keep_p = np.where(cutv, s * sgn >= 0, side[owner] == sgn)
-        tag_p = np.where(cutv & (s == 0) & (sn * sgn < 0), col, work.tag)
+        keep_v = np.where(cutv, s * sgn >= 0, side[owner] == sgn)
+        tag_v = np.where(cutv & (s == 0) & (sn * sgn < 0), col, work.tag)
         tag_x = np.where(s * sgn > 0, col, work.tag)
-        out.append((keep_p, tag_p, tag_x))
-    # interleave: for every vertex (kept or not) then its crossing point (if any), per side
-    xy2 = np.stack([work.xy, new_xy], axis=1).reshape(-1, 2)
-    rad2 = np.stack([work.rad, new_rad], axis=1).reshape(-1)
-    pieces_xy, pieces_rad, pieces_tag, counts, roots, sides = [], [], [], [], [], []
-    for sgn, (keep_p, tag_p, tag_x) in zip((1, -1), out, strict=True):
-        keep2 = np.stack([keep_p, cross], axis=1).reshape(-1)
-        tag2 = np.stack([tag_p, tag_x], axis=1).reshape(-1)
-        own2 = np.repeat(owner, 2)
-        sel = np.flatnonzero(keep2)
-        cnt = np.bincount(own2[sel], minlength=n)
-        has = cnt > 0
-        pieces_xy.append(xy2[sel])
-        pieces_rad.append(rad2[sel])
-        pieces_tag.append(tag2[sel])
-        counts.append(cnt[has])
-        roots.append(np.flatnonzero(has))
-        sides.append(np.full(int(has.sum()), sgn, dtype=np.int8))
-    # order pieces by (root, side) so a polygon's parts stay together
-    xy = np.concatenate(pieces_xy)
-    rad = np.concatenate(pieces_rad)
-    tag = np.concatenate(pieces_tag)
-    cnt = np.concatenate(counts)
-    root = np.concatenate(roots)
-    sd = np.concatenate(sides)
-    off = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
-    polys = Polygons(xy, rad, tag, off)
-    order = np.lexsort((-sd, root))
-    return polys.take(order), root[order], sd[order]
+        sel = np.flatnonzero(np.stack([keep_v, cross], axis=1).ravel())
+        entries.append(sel)
+        tags.append(np.stack([tag_v, tag_x], axis=1).ravel()[sel])
+        counts.append(np.bincount(own2[sel], minlength=n))
+    # merge the two sides polygon by polygon: a positive entry moves past the negative entries
+    # of the polygons before its own, a negative one past the positive entries up to its own
+    (pos, neg), (cpos, cneg) = entries, counts
+    at = np.empty(pos.shape[0] + neg.shape[0], dtype=np.int64)
+    at_pos = np.arange(pos.shape[0]) + (np.cumsum(cneg) - cneg)[own2[pos]]
+    at_neg = np.arange(neg.shape[0]) + np.cumsum(cpos)[own2[neg]]
+    at[at_pos], at[at_neg] = pos, neg
+    tag = np.empty(at.shape[0], dtype=work.tag.dtype)
+    tag[at_pos], tag[at_neg] = tags
+    xy = np.stack([work.xy, new_xy], axis=1).reshape(-1, 2)[at]
+    rad = np.stack([work.rad, new_rad], axis=1).ravel()[at]
+    cnt = np.stack([cpos, cneg], axis=1).ravel()
+    has = cnt > 0
+    off = np.concatenate([[0], np.cumsum(cnt[has])]).astype(np.int64)
+    root = np.repeat(np.arange(n), 2)[has]
+    sd = np.tile(np.array([1, -1], dtype=np.int8), n)[has]
+    return Polygons(xy, rad, tag, off), root, sd
 
 
 # ====================================================================== the descent
@@ -405,11 +397,33 @@ def first_inputs(
     x_map[:d] = np.eye(d)
     x_map[d] = origin
     inputs = {0: (np.broadcast_to(x_map, (R, d + 1, d)), np.zeros((d + 1, d)), np.abs(x_map))}
-    ops = UniformMaps(network)
-    h1 = network._next_input(0, (Z0, err0.T, np.abs(rows0.T)), inputs, ops, signs0)
+    h1 = _next_maps(
+        network, UniformMaps(network), 0, (Z0, err0.T, np.abs(rows0.T)), None, signs0, inputs
+    )
     state = {k: v for k, v in inputs.items() if k in network.skip_sources}
     state[1] = h1
     return state
+
+
+def _next_maps(
+    network: Network,
+    ops: UniformMaps,
+    layer: int,
+    z: tuple,
+    root: np.ndarray | None,
+    signs: np.ndarray,
+    inputs: dict,
+) -> tuple:
+    """The input maps of layer ``layer + 1`` on pieces whose pre-activation maps are
+    ``z[0][root]`` (``root`` None: ``z[0]``) and whose signs at ``layer`` are ``signs``:
+    activated lazily (:class:`~neuronboundary.network.ActivatedMaps`) when nothing is added to
+    them, else formed with every residual connection into that layer (``inputs``: the skip
+    sources' maps, per piece). Writeable maps are the caller's own: they may be overwritten."""
+    if network._skips_into(layer + 1):
+        maps = z[0] if root is None else np.take(z[0], root, axis=0)
+        ops = ops.overwriting() if maps.flags.writeable else ops
+        return network._next_input(layer, (maps, *z[1:]), inputs, ops, signs)
+    return ops.activate_later(layer, z, root, signs)
 
 
 def descend(
@@ -456,9 +470,7 @@ def descend(
         sub = {
             key: v if same else (v[0][root], *v[1:]) for key, v in state.items() if key in sources
         }
-        # the maps are this loop's own: the activation may overwrite them
-        maps = Z if same else np.take(Z, root, axis=0)
-        h = network._next_input(layer, (maps, B, M), sub, ops.overwriting(), res.signs)
+        h = _next_maps(network, ops, layer, (Z, B, M), None if same else root, res.signs, sub)
         sub[layer + 1] = h
         nxt_inputs = sub
         descend(table, network, layer + 1, res.pieces, patterns, nxt_inputs, out, cut)

@@ -206,6 +206,58 @@ class FloatMaps:
         return H, E
 
 
+class ActivatedMaps:
+    """The maps ``Z[root] * D[:, None, :]`` of many regions, kept as their parts: ``Z`` (R, k,
+    m) the maps below the activation (``root`` (P,) which of them each region reads, None: one
+    each) and ``D`` (P, m) the regions' slopes (None: the identity). :meth:`form` builds any
+    rows, so a product with them (:meth:`UniformMaps.affine`) runs in blocks that stay in cache,
+    and the (P, k, m) array is never built whole. The floats are those of forming it whole."""
+
+    __slots__ = ("D", "Z", "root")
+
+    #: Floats per block of formed maps (about 2 MiB).
+    BLOCK_FLOATS = 262_144
+
+    def __init__(self, Z: np.ndarray, root: np.ndarray | None, D: np.ndarray | None) -> None:
+        self.Z, self.root, self.D = Z, root, D
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        n = self.Z.shape[0] if self.root is None else self.root.shape[0]
+        return (n, *self.Z.shape[1:])
+
+    def __getitem__(self, idx: Any) -> ActivatedMaps:
+        D = None if self.D is None else self.D[idx]
+        if self.root is None and isinstance(idx, slice):
+            return ActivatedMaps(self.Z[idx], None, D)
+        root = np.arange(self.Z.shape[0]) if self.root is None else self.root
+        return ActivatedMaps(self.Z, root[idx], D)
+
+    def form(self, lo: int, hi: int) -> np.ndarray:
+        """The maps of regions ``lo:hi``, (hi - lo, k, m)."""
+        if self.root is None:
+            H = self.Z[lo:hi]
+            if self.D is None:
+                return H
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                return H * self.D[lo:hi, None, :]
+        H = np.take(self.Z, self.root[lo:hi], axis=0)
+        if self.D is not None:
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                np.multiply(H, self.D[lo:hi, None, :], out=H)
+        return H
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """Ranges of regions of about :attr:`BLOCK_FLOATS` floats, none of fewer than 512
+        regions but a lone one (the BLAS kernels of tiny products round differently)."""
+        n = self.shape[0]
+        size = max(512, self.BLOCK_FLOATS // max(1, self.Z.shape[1] * self.Z.shape[2]))
+        cuts = list(range(0, n, size))
+        if len(cuts) > 1 and n - cuts[-1] < size:
+            cuts.pop()
+        return list(zip(cuts, [*cuts[1:], n], strict=True))
+
+
 class UniformMaps:
     """Float64 arithmetic of the forward pass on the affine maps of many regions at once, with
     error bounds that hold for every region (the geometry engine's arithmetic).
@@ -234,7 +286,14 @@ class UniformMaps:
         w, b = layer.weight, layer.bias
         n = w.shape[1]
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            Z = (H.reshape(-1, n) @ w.T).reshape(*H.shape[:-1], w.shape[0])
+            if isinstance(H, ActivatedMaps):  # formed block by block, each in cache
+                Z = np.empty((*H.shape[:-1], w.shape[0]))
+                for lo, hi in H.blocks():
+                    Z[lo:hi] = (H.form(lo, hi).reshape(-1, n) @ w.T).reshape(
+                        hi - lo, -1, w.shape[0]
+                    )
+            else:
+                Z = (H.reshape(-1, n) @ w.T).reshape(*H.shape[:-1], w.shape[0])
             Z[..., -1, :] += b
             mag = M @ layer.abs_weight.T
             mag[-1, :] += np.abs(b)
@@ -243,23 +302,47 @@ class UniformMaps:
         return Z, B2, M2
 
     def activate(self, lay: int, state: tuple, signs: np.ndarray | None = None) -> tuple:
-        a = self.net.negative_slopes[lay]
         Z, B, M = state
-        if (a == 1.0).all():
+        D = self._slopes(lay, signs)
+        if D is None:
             return Z, B, M
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            # ReLU: the slopes are the positive signs
-            D = np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)) if a.any() else signs > 0
             H = np.multiply(Z, D[..., None, :], out=Z if self.overwrite else None)
+        return (H, *self._activated_bounds(lay, B, M))
+
+    def activate_later(
+        self, lay: int, state: tuple, root: np.ndarray | None, signs: np.ndarray
+    ) -> tuple:
+        """:meth:`activate` of the maps ``Z[root]`` (``root`` None: ``Z``) without forming them:
+        the state's maps are an :class:`ActivatedMaps`, formed block by block where
+        :meth:`affine` reads them (the same floats)."""
+        Z, B, M = state
+        D = self._slopes(lay, signs)
+        bounds = (B, M) if D is None else self._activated_bounds(lay, B, M)
+        return (ActivatedMaps(Z, root, D), *bounds)
+
+    def _slopes(self, lay: int, signs: np.ndarray | None) -> np.ndarray | None:
+        """Each region's activation slopes (P, m) by its signs (ReLU: the positive signs, as
+        bools); None for the identity."""
+        a = self.net.negative_slopes[lay]
+        if (a == 1.0).all():
+            return None
+        return np.where(signs > 0, 1.0, np.where(signs < 0, a, 0.0)) if a.any() else signs > 0
+
+    def _activated_bounds(self, lay: int, B: np.ndarray, M: np.ndarray) -> tuple:
+        a = self.net.negative_slopes[lay]
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             s = np.maximum(1.0, np.abs(a))
             rounds = (a != 0.0) & (a != 1.0)
             B2 = B * s + np.where(rounds, U * s * M, 0.0)
             M2 = M * s * np.where(rounds, 1.0 + U, 1.0)
-        return H, B2, M2
+        return B2, M2
 
     def add(self, state: tuple, source: tuple, skip: Skip) -> tuple:
         H, B, M = state
         S, BS, MS = source
+        if isinstance(S, ActivatedMaps):
+            S = S.form(0, S.shape[0])
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             if skip.is_identity:
                 H = H + S
