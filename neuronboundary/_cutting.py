@@ -145,12 +145,13 @@ def _centres(polys: Polygons) -> tuple[np.ndarray, np.ndarray]:
 # ====================================================================== one layer's cut
 class CutResult:
     """Pieces of a chunk of polygons cut by one layer: the pieces, the polygon each came from,
-    and every neuron's sign on each piece (m columns of the layer)."""
+    every neuron's sign on each piece (m columns of the layer), and on each polygon the signs
+    its pieces share (``base``: 0 for the neurons that cut it)."""
 
-    __slots__ = ("pieces", "root", "signs")
+    __slots__ = ("base", "pieces", "root", "signs")
 
-    def __init__(self, pieces: Polygons, root: np.ndarray, signs: np.ndarray) -> None:
-        self.pieces, self.root, self.signs = pieces, root, signs
+    def __init__(self, pieces: Any, root: np.ndarray, signs: np.ndarray, base: np.ndarray) -> None:
+        self.pieces, self.root, self.signs, self.base = pieces, root, signs, base
 
 
 def cut_layer(
@@ -217,7 +218,7 @@ def cut_layer(
     signs[pr[~cuts], pj[~cuts]] = np.where(has_pos[~cuts], 1, np.where(has_neg[~cuts], -1, 0))
     cp, cj = pr[cuts], pj[cuts]
     if cp.size == 0:
-        return CutResult(polys, np.arange(P), signs)
+        return CutResult(polys, np.arange(P), signs, signs)
     # the lines that cut, in the table: one per (polygon, neuron)
     line_ids = table.add_neurons(rows_c[cuts], errs_c[cuts], layer, col0 + cj, regions[cp])
     return _cut_sequentially(table, polys, signs, cp, cj, line_ids, layer, regions, col0)
@@ -294,7 +295,7 @@ def _cut_sequentially(
         piece_signs[has, cj[first_cut[root[has]] + step]] = sides[has, step]
     # pieces in the order of their polygons (the engine keeps regions in order)
     order = np.argsort(root, kind="stable")
-    return CutResult(pieces.take(order), root[order], piece_signs[order])
+    return CutResult(pieces.take(order), root[order], piece_signs[order], signs)
 
 
 def _concat(parts: list[Polygons]) -> Polygons:
@@ -413,17 +414,20 @@ def _next_maps(
     root: np.ndarray | None,
     signs: np.ndarray,
     inputs: dict,
+    base: np.ndarray | None = None,
 ) -> tuple:
     """The input maps of layer ``layer + 1`` on pieces whose pre-activation maps are
     ``z[0][root]`` (``root`` None: ``z[0]``) and whose signs at ``layer`` are ``signs``:
     activated lazily (:class:`~neuronboundary.network.ActivatedMaps`) when nothing is added to
     them, else formed with every residual connection into that layer (``inputs``: the skip
-    sources' maps, per piece). Writeable maps are the caller's own: they may be overwritten."""
+    sources' maps, per piece). ``base``: the signs the pieces of each root share, 0 for the
+    neurons that cut it (see :class:`~neuronboundary.network.ActivatedMaps`). Writeable maps
+    are the caller's own: they may be overwritten."""
     if network._skips_into(layer + 1):
         maps = z[0] if root is None else np.take(z[0], root, axis=0)
         ops = ops.overwriting() if maps.flags.writeable else ops
         return network._next_input(layer, (maps, *z[1:]), inputs, ops, signs)
-    return ops.activate_later(layer, z, root, signs)
+    return ops.activate_later(layer, z, root, signs, base)
 
 
 def descend(
@@ -470,7 +474,9 @@ def descend(
         sub = {
             key: v if same else (v[0][root], *v[1:]) for key, v in state.items() if key in sources
         }
-        h = _next_maps(network, ops, layer, (Z, B, M), None if same else root, res.signs, sub)
+        h = _next_maps(
+            network, ops, layer, (Z, B, M), None if same else root, res.signs, sub, res.base
+        )
         sub[layer + 1] = h
         nxt_inputs = sub
         descend(table, network, layer + 1, res.pieces, patterns, nxt_inputs, out, cut)
@@ -641,7 +647,7 @@ def cut_layer_1d(
     signs[pr[~cuts], pj[~cuts]] = np.where(s_lo[~cuts] != 0, s_lo[~cuts], s_hi[~cuts])
     cp, cj = pr[cuts], pj[cuts]
     if cp.size == 0:
-        return CutResult(ivs, np.arange(P), signs)
+        return CutResult(ivs, np.arange(P), signs, signs)
     crow, cerr = rows[cuts], errs[cuts]
     r, rad = roots(crow, cerr)
     ids = table.add_neurons(crow, cerr, layer, col0 + cj, regions[cp])
@@ -693,4 +699,4 @@ def cut_layer_1d(
     k = np.arange(rep.shape[0]) - np.repeat(np.cumsum(reach) - reach, reach)
     value = np.where(k <= pos_in_piece[rep], side_lo[rep], -side_lo[rep]).astype(np.int8)
     sub_signs[first_sub[cp_s[rep]] + k, cj_s[rep]] = value
-    return CutResult(Intervals(t, rd, ln), root, sub_signs)
+    return CutResult(Intervals(t, rd, ln), root, sub_signs, signs)

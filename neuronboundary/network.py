@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from neuronboundary import _exact
 from neuronboundary._exact import ExactMaps, U, gamma, inflate
@@ -209,53 +210,112 @@ class FloatMaps:
 class ActivatedMaps:
     """The maps ``Z[root] * D[:, None, :]`` of many regions, kept as their parts: ``Z`` (R, k,
     m) the maps below the activation (``root`` (P,) which of them each region reads, None: one
-    each) and ``D`` (P, m) the regions' slopes (None: the identity). :meth:`form` builds any
-    rows, so a product with them (:meth:`UniformMaps.affine`) runs in blocks that stay in cache,
-    and the (P, k, m) array is never built whole. The floats are those of forming it whole."""
+    each) and ``D`` (P, m) the regions' slopes (None: the identity). :meth:`times` multiplies
+    them by a weight matrix in blocks that stay in cache, without building the (P, k, m) array.
 
-    __slots__ = ("D", "Z", "root")
+    ``base`` (R, m), optional: slopes shared by every region of a root and zero wherever a
+    region's own differ (the neurons that cut the root). Then each root's product is computed
+    once and each region adds its own terms, ``Z[root, :, j] * D[p, j] * W[:, j]`` for the
+    slopes that differ: the same rounded products as forming every region's maps, summed in
+    another order. Rounding of a sum of N non-zero terms is within ``gamma(N)`` of their
+    magnitudes in any order (adding an exact zero rounds nothing), so the bounds of
+    :meth:`UniformMaps.affine` hold as they are."""
+
+    __slots__ = ("base", "maps", "root", "slopes")
 
     #: Floats per block of formed maps (about 2 MiB).
     BLOCK_FLOATS = 262_144
+    #: The product goes through the roots for outputs this wide and this many regions per root
+    #: (below, forming every region's maps costs about as much).
+    SHARED_WIDTH, SHARED_RATIO = 16, 1.5
 
-    def __init__(self, Z: np.ndarray, root: np.ndarray | None, D: np.ndarray | None) -> None:
-        self.Z, self.root, self.D = Z, root, D
+    def __init__(
+        self,
+        Z: np.ndarray,
+        root: np.ndarray | None,
+        D: np.ndarray | None,
+        base: np.ndarray | None = None,
+    ) -> None:
+        self.maps, self.root, self.slopes, self.base = Z, root, D, base
 
     @property
     def shape(self) -> tuple[int, ...]:
-        n = self.Z.shape[0] if self.root is None else self.root.shape[0]
-        return (n, *self.Z.shape[1:])
+        n = self.maps.shape[0] if self.root is None else self.root.shape[0]
+        return (n, *self.maps.shape[1:])
 
     def __getitem__(self, idx: Any) -> ActivatedMaps:
-        D = None if self.D is None else self.D[idx]
+        D = None if self.slopes is None else self.slopes[idx]
         if self.root is None and isinstance(idx, slice):
-            return ActivatedMaps(self.Z[idx], None, D)
-        root = np.arange(self.Z.shape[0]) if self.root is None else self.root
-        return ActivatedMaps(self.Z, root[idx], D)
+            base = None if self.base is None else self.base[idx]
+            return ActivatedMaps(self.maps[idx], None, D, base)
+        root = np.arange(self.maps.shape[0]) if self.root is None else self.root
+        return ActivatedMaps(self.maps, root[idx], D, self.base)
 
     def form(self, lo: int, hi: int) -> np.ndarray:
         """The maps of regions ``lo:hi``, (hi - lo, k, m)."""
         if self.root is None:
-            H = self.Z[lo:hi]
-            if self.D is None:
+            H = self.maps[lo:hi]
+            if self.slopes is None:
                 return H
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                return H * self.D[lo:hi, None, :]
-        H = np.take(self.Z, self.root[lo:hi], axis=0)
-        if self.D is not None:
+                return H * self.slopes[lo:hi, None, :]
+        H = np.take(self.maps, self.root[lo:hi], axis=0)
+        if self.slopes is not None:
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                np.multiply(H, self.D[lo:hi, None, :], out=H)
+                np.multiply(H, self.slopes[lo:hi, None, :], out=H)
         return H
 
     def blocks(self) -> list[tuple[int, int]]:
         """Ranges of regions of about :attr:`BLOCK_FLOATS` floats, none of fewer than 512
         regions but a lone one (the BLAS kernels of tiny products round differently)."""
         n = self.shape[0]
-        size = max(512, self.BLOCK_FLOATS // max(1, self.Z.shape[1] * self.Z.shape[2]))
+        size = max(512, self.BLOCK_FLOATS // max(1, self.maps.shape[1] * self.maps.shape[2]))
         cuts = list(range(0, n, size))
         if len(cuts) > 1 and n - cuts[-1] < size:
             cuts.pop()
         return list(zip(cuts, [*cuts[1:], n], strict=True))
+
+    def times(self, w: np.ndarray) -> np.ndarray:
+        """``maps @ w.T`` for a weight matrix ``w`` (m2, m): (P, k, m2)."""
+        shared = self._through_roots(w)
+        if shared is not None:
+            return shared
+        P, k, m = self.shape
+        out = np.empty((P, k, w.shape[0]))
+        for lo, hi in self.blocks():
+            out[lo:hi] = (self.form(lo, hi).reshape(-1, m) @ w.T).reshape(hi - lo, k, -1)
+        return out
+
+    def _through_roots(self, w: np.ndarray) -> np.ndarray | None:
+        """The product through each root's shared slopes (see the class docstring), or None
+        where that saves little (few regions per root, a narrow product) or does not apply."""
+        if self.base is None or self.root is None or self.slopes is None:
+            return None
+        if w.shape[0] < self.SHARED_WIDTH:
+            return None
+        n, k, m = self.shape
+        if n == 0:
+            return None
+        lo, hi = int(self.root.min()), int(self.root.max()) + 1
+        if n < self.SHARED_RATIO * (hi - lo):
+            return None
+        base, own = self.base[lo:hi], self.root - lo
+        p, j = np.nonzero(self.slopes != np.take(base, own, axis=0))
+        if base[own[p], j].any():  # not zero where a region's slopes differ: no shared part
+            return None
+        out = np.take(ActivatedMaps(self.maps[lo:hi], None, base).times(w), own, axis=0)
+        if p.size:
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                terms = self.maps[self.root[p], :, j] * self.slopes[p, j][:, None]  # (n, k)
+                first = np.concatenate([[True], p[1:] != p[:-1]])
+                regions = p[first]  # the regions with terms of their own, each once
+                row = np.cumsum(first) - 1
+                rows = (k * row[:, None] + np.arange(k)).ravel()
+                S = csr_matrix(
+                    (terms.ravel(), (rows, np.repeat(j, k))), shape=(k * regions.shape[0], m)
+                )
+                out[regions] += (S @ w.T).reshape(regions.shape[0], k, -1)
+        return out
 
 
 class UniformMaps:
@@ -286,12 +346,8 @@ class UniformMaps:
         w, b = layer.weight, layer.bias
         n = w.shape[1]
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            if isinstance(H, ActivatedMaps):  # formed block by block, each in cache
-                Z = np.empty((*H.shape[:-1], w.shape[0]))
-                for lo, hi in H.blocks():
-                    Z[lo:hi] = (H.form(lo, hi).reshape(-1, n) @ w.T).reshape(
-                        hi - lo, -1, w.shape[0]
-                    )
+            if isinstance(H, ActivatedMaps):
+                Z = H.times(w)
             else:
                 Z = (H.reshape(-1, n) @ w.T).reshape(*H.shape[:-1], w.shape[0])
             Z[..., -1, :] += b
@@ -311,15 +367,23 @@ class UniformMaps:
         return (H, *self._activated_bounds(lay, B, M))
 
     def activate_later(
-        self, lay: int, state: tuple, root: np.ndarray | None, signs: np.ndarray
+        self,
+        lay: int,
+        state: tuple,
+        root: np.ndarray | None,
+        signs: np.ndarray,
+        base: np.ndarray | None = None,
     ) -> tuple:
         """:meth:`activate` of the maps ``Z[root]`` (``root`` None: ``Z``) without forming them:
-        the state's maps are an :class:`ActivatedMaps`, formed block by block where
-        :meth:`affine` reads them (the same floats)."""
+        the state's maps are an :class:`ActivatedMaps`, formed where :meth:`affine` reads them.
+        ``base`` (R, m): signs of ``Z``'s rows shared by all their regions, 0 where these
+        differ (the neurons that cut them)."""
         Z, B, M = state
         D = self._slopes(lay, signs)
-        bounds = (B, M) if D is None else self._activated_bounds(lay, B, M)
-        return (ActivatedMaps(Z, root, D), *bounds)
+        if D is None:
+            return ActivatedMaps(Z, root, None), B, M
+        shared = None if base is None else self._slopes(lay, base)
+        return (ActivatedMaps(Z, root, D, shared), *self._activated_bounds(lay, B, M))
 
     def _slopes(self, lay: int, signs: np.ndarray | None) -> np.ndarray | None:
         """Each region's activation slopes (P, m) by its signs (ReLU: the positive signs, as

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import neuronboundary as nb
 from neuronboundary import Network, NeuronLayer
+from neuronboundary.network import ActivatedMaps
 from tests import exact_reference as ref
 
 BOX = ((-1.0, 1.0), (-1.0, 1.0))
@@ -101,6 +102,21 @@ def test_random_networks_2d(shape, seed, act):
 def test_random_networks_1d(shape, seed, act):
     w1, w2, out = shape
     check_1d(Network.random([1, w1, w2, out], seed=seed, activations=act))
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes, st.integers(0, 10**6), st.sampled_from(["relu", 0.1, -0.3]))
+def test_maps_through_each_cut_regions_shared_part(shape, seed, act):
+    # wide layers multiply each cut region's shared part once and add each piece's own terms;
+    # forced here on small networks, where the exact reference is cheap
+    saved = ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO
+    ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO = 1, 0.0
+    try:
+        w1, w2, out = shape
+        check_2d(Network.random([2, w1, w2, w2, out], seed=seed, activations=act))
+        check_1d(Network.random([1, w1, w2, out], seed=seed, activations=act))
+    finally:
+        ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO = saved
 
 
 @settings(max_examples=15, deadline=None)
