@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -72,9 +74,8 @@ class LineArrangement:
     hdir: np.ndarray  # (H,)
     positive: np.ndarray  # (R, nbytes) packed
     negative: np.ndarray
-    adjacency: np.ndarray  # (E, 2)
-    adjacency_line: np.ndarray  # (E,)
-    adjacency_half: np.ndarray  # (E,) the shared edge's half-edge
+    face: np.ndarray  # (H,) the face on each half-edge's left (-1: outside)
+    merged: bool  # vertices merged within tol (faces may then share several edges)
     vertex_multiplicity: np.ndarray
 
     @property
@@ -88,9 +89,34 @@ class LineArrangement:
         v = self.src[self.ordered]
         return self.V[v], self.V_rad[v], self.hline[self.ordered], self.hdir[self.ordered]
 
+    @cached_property
+    def _adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Adjacent faces across neuron lines (each edge separates two faces, at most one edge
+        each unless merged), sorted: ``(pairs (E, 2), line (E,), half-edge (E,))``. Computed
+        on first use: the arrangement itself does not need it."""
+        face, n_faces = self.face, self.n_faces
+        first = np.flatnonzero(self.hline[0::2] >= 4) * 2
+        ra, rb = face[first], face[first + 1]
+        ok = (ra >= 0) & (rb >= 0) & (ra != rb)
+        lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
+        by_pair = np.argsort(lo_r * (n_faces + 1) + hi_r)
+        pairs = np.column_stack([lo_r[by_pair], hi_r[by_pair]]).reshape(-1, 2)
+        half = first[ok][by_pair]
+        if self.merged:  # merged vertices may join faces along several edges: list them once
+            _, once = np.unique(pairs[:, 0] * (n_faces + 1) + pairs[:, 1], return_index=True)
+            pairs, half = pairs[once], half[once]
+        return pairs.astype(np.int64), self.hline[half].astype(np.int64), half
+
+    def adjacency_parts(self) -> tuple[np.ndarray, np.ndarray, Any]:
+        """``(adjacency, adjacency_line, segments)``: pairs of adjacent faces (E, 2) sorted,
+        the line of each shared edge (E,), and a method giving the edges (constructions are
+        lazy)."""
+        pairs, line, _ = self._adjacency
+        return pairs, line, self.segments
+
     def segments(self) -> np.ndarray:
         """The shared edge of each adjacent pair, relative coordinates (E, 2, 2)."""
-        h = self.adjacency_half
+        h = self._adjacency[2]
         return np.stack([self.V[self.src[h]], self.V[self.src[h ^ 1]]], axis=1)
 
 
@@ -404,20 +430,6 @@ def line_arrangement(
         ordered = np.empty(members.shape[0], dtype=np.int64)
         ordered[offsets[face[members]] + rank[members]] = members  # each face from its start
 
-    # ---- adjacency across neuron lines: each edge separates two faces (at most one edge each)
-    first = np.flatnonzero(eline >= 4) * 2
-    ra, rb = face[first], face[first + 1]
-    ok = (ra >= 0) & (rb >= 0) & (ra != rb)
-    lo_r, hi_r = np.minimum(ra[ok], rb[ok]), np.maximum(ra[ok], rb[ok])
-    adj_order = np.argsort(lo_r * (n_faces + 1) + hi_r)
-    adjacency = np.column_stack([lo_r[adj_order], hi_r[adj_order]]).reshape(-1, 2)
-    adjacency_line = hline[first[ok]][adj_order]
-    h_adj = first[ok][adj_order]
-    if tol is not None:  # merged vertices may join faces along several edges: list them once
-        key = adjacency[:, 0] * (n_faces + 1) + adjacency[:, 1]
-        _, once = np.unique(key, return_index=True)
-        adjacency, adjacency_line, h_adj = adjacency[once], adjacency_line[once], h_adj[once]
-
     arr = LineArrangement(
         lines=lines,
         rel=rel,
@@ -434,9 +446,8 @@ def line_arrangement(
         hdir=hdir,
         positive=np.zeros((0, 0), np.uint8),
         negative=np.zeros((0, 0), np.uint8),
-        adjacency=adjacency.astype(np.int64),
-        adjacency_line=adjacency_line.astype(np.int64),
-        adjacency_half=h_adj,
+        face=face,
+        merged=tol is not None,
         vertex_multiplicity=lines_at,
     )
     arr.positive, arr.negative = _patterns(

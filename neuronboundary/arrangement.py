@@ -377,7 +377,7 @@ class Arrangement2D:
     @cached_property
     def _adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._first_adjacency is not None:
-            return self._first_adjacency
+            return self._first_adjacency()
         return _chord_adjacency(self)
 
     @property
@@ -637,7 +637,7 @@ def arrangement_2d(network: Network, box: Any, *, tol: float | None = None) -> A
             line_offsets=first.line_offsets,
             line_neurons=first.line_neurons,
             _first=first,
-            _first_adjacency=(first.adjacency, first.adjacency_line, first.segments),
+            _first_adjacency=first.adjacency_parts,
             _out_maps=None,
             _out_errs=None,
             **common,
