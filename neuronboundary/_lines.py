@@ -399,8 +399,20 @@ def line_arrangement(
     entry_pos[order] = np.arange(order.shape[0])
     if keep is not None:
         entry_pos = (np.cumsum(keep) - 1)[entry_pos]
+    # the orientation of each crossing pair, from the chords: a line enters the box at its
+    # first crossing along it and leaves at its last (both exits); det(Li, Lj) > 0 exactly
+    # when Lj comes from Li's right, i.e. enters within the counter-clockwise boundary arc
+    # from Li's entry to its exit
+    line_at = np.searchsorted(line_s, np.arange(4, G + 1))
+    ends = np.concatenate([pair_s[line_at[:-1]], pair_s[line_at[1:] - 1]]) - n_cross
+    if ((ends >= 0) & (ends < ex_rank.shape[0])).all():
+        enter, leave = ex_rank[ends[:n_lines]], ex_rank[ends[n_lines:]]
+        ei, xi, ej = enter[pi[:n_cross] - 4], leave[pi[:n_cross] - 4], enter[pj[:n_cross] - 4]
+        turn = np.where(ei < xi, (ei < ej) & (ej < xi), (ej > ei) | (ej < xi))
+    else:  # not reached: every line's first and last crossings are its exits
+        turn = _exact.det2_signs(lines[pi[:n_cross], :2], lines[pj[:n_cross], :2]) > 0
     nxt = _next_pointers(
-        lines, src, hline, hdir, seg, line_k.shape[0], entry_pos, pi, pj, vertex_of_pair, lines_at
+        lines, src, hline, hdir, entry_pos, pi, pj, n_cross, turn, vertex_of_pair, lines_at
     )
 
     # ---- faces
@@ -468,7 +480,11 @@ def _crossings(
     """Crossing points of line pairs relative to ``origin`` with error radii; points whose float
     construction cannot bound its error well below ``scale`` (the box's size) come from exact
     rationals, rounded once."""
-    P, rad = _exact.cramer(rel[pi], rel[pj], rel_err[pi], rel_err[pj], scale)
+    # rows gathered column by column: cramer works on columns (transposed views, no copy)
+    cols, errs = np.ascontiguousarray(rel.T), np.ascontiguousarray(rel_err.T)
+    r1, r2 = np.take(cols, pi, axis=1).T, np.take(cols, pj, axis=1).T
+    e1, e2 = np.take(errs, pi, axis=1).T, np.take(errs, pj, axis=1).T
+    P, rad = _exact.cramer(r1, r2, e1, e2, scale)
     for k in np.flatnonzero(~np.isfinite(rad)).tolist():
         x, y = _exact.exact_crossing(
             _exact.translate_row(lines[pi[k]], origin), _exact.translate_row(lines[pj[k]], origin)
@@ -483,52 +499,47 @@ def _next_pointers(
     src: np.ndarray,
     hline: np.ndarray,
     hdir: np.ndarray,
-    seg: np.ndarray,
-    n_kept: int,
     entry_pos: np.ndarray,
     pi: np.ndarray,
     pj: np.ndarray,
+    n_cross: int,
+    turn: np.ndarray,
     vertex_of_pair: np.ndarray,
     lines_at: np.ndarray,
 ) -> np.ndarray:
     """The face-tracing permutation: ``nxt[h]`` leaves the end of h, the next edge of the face
     on h's left (the outgoing half-edge just clockwise of h's twin).
 
-    Edge e joins kept entries ``seg[e]`` and ``seg[e] + 1`` along its line; ``entry_pos`` gives
-    the kept entry of each crossing entry (pair p on line ``pi[p]``: entry p, on ``pj[p]``:
-    entry ``p + n_pairs``). At an inner vertex of two lines L1, L2 the four directions
-    ``+d1, -d1, +d2, -d2`` (``d = (b, -a)``) go counter-clockwise as ``+d1, s d2, -d1, -s d2``
-    with ``s`` the sign of ``det(L1, L2)`` (exact), so each arriving half-edge's successor is
-    one of the other line's two half-edges there: a closed form, no search. Vertices on the box
-    boundary and vertices of more lines have their half-edges sorted exactly by angle.
+    Kept entries are sorted by line, every line has some, so the edge leaving kept entry k
+    forward along its line L is ``e = k - L`` (half-edge ``2e``) and the one arriving there
+    is ``e - 1`` (``2e - 2``; backward: ``2e - 1`` leaves, ``2e + 1`` arrives); ``entry_pos``
+    gives the kept entry of each crossing entry (pair p on line ``pi[p]``: entry p, on
+    ``pj[p]``: entry ``p + n_pairs``). At a vertex of two lines inside the box (pairs
+    ``< n_cross``) the four directions ``+d1, -d1, +d2, -d2`` (``d = (b, -a)``) go
+    counter-clockwise as ``+d1, s d2, -d1, -s d2`` with ``s`` the sign of ``det(L1, L2)``
+    (``turn``, exact), so each arriving half-edge's successor is one of the other line's two
+    half-edges there: a closed form, no search. Vertices on the box boundary and vertices of
+    more lines have their half-edges sorted exactly by angle.
     """
     H = src.shape[0]
     n_pairs = pi.shape[0]
-    n_edges = seg.shape[0]
     nxt = np.empty(H, dtype=np.int64)
-    # the edges after and before each kept entry along its line (-1: none)
-    after = np.full(n_kept, -1, dtype=np.int64)
-    after[seg] = np.arange(n_edges)
-    before = np.full(n_kept, -1, dtype=np.int64)
-    before[seg + 1] = np.arange(n_edges)
-    # ---- inner vertices of two lines: both entries of the pair have an edge on each side
-    k1, k2 = entry_pos[:n_pairs], entry_pos[n_pairs:]
-    a1, b1, a2, b2 = after[k1], before[k1], after[k2], before[k2]
-    fast = (a1 >= 0) & (b1 >= 0) & (a2 >= 0) & (b2 >= 0) & (lines_at[vertex_of_pair] == 2)
-    f = np.flatnonzero(fast)
-    a1, b1, a2, b2 = a1[f], b1[f], a2[f], b2[f]
-    s = _exact.det2_signs(lines[pi[f], :2], lines[pj[f], :2]) > 0
-    # leaving: forward 2 after, backward 2 before + 1; arriving: forward 2 before, backward
-    # 2 after + 1. Arriving forward on L1 its twin is -d1; clockwise of it is s d2.
-    fwd1, bwd1, fwd2, bwd2 = 2 * a1, 2 * b1 + 1, 2 * a2, 2 * b2 + 1
-    nxt[2 * b1] = np.where(s, fwd2, bwd2)
-    nxt[2 * a1 + 1] = np.where(s, bwd2, fwd2)
-    nxt[2 * b2] = np.where(s, bwd1, fwd1)
-    nxt[2 * a2 + 1] = np.where(s, fwd1, bwd1)
-    # ---- other vertices: sort their half-edges exactly by angle
+    # ---- vertices of two lines inside the box
+    f = np.arange(n_cross)
+    if lines_at.shape[0] < n_pairs:  # some pairs share a vertex
+        f = f[lines_at[vertex_of_pair[:n_cross]] == 2]
+    s = turn[f] if f.shape[0] < n_cross else turn
+    a1 = entry_pos[f] - pi[f]  # the edge leaving forward along each line
+    a2 = entry_pos[f + n_pairs] - pj[f]
+    # arriving forward on L1 its twin is -d1; clockwise of it is s d2
+    nxt[2 * a1 - 2] = np.where(s, 2 * a2, 2 * a2 - 1)
+    nxt[2 * a1 + 1] = np.where(s, 2 * a2 - 1, 2 * a2)
+    nxt[2 * a2 - 2] = np.where(s, 2 * a1 - 1, 2 * a1)
+    nxt[2 * a2 + 1] = np.where(s, 2 * a1, 2 * a1 - 1)
     slow = np.ones(lines_at.shape[0], dtype=bool)
     slow[vertex_of_pair[f]] = False
     many = np.flatnonzero(slow[src])
+    # ---- other vertices: sort their half-edges exactly by angle
     if many.size:
         dx = hdir[many] * lines[hline[many], 1]
         dy = -hdir[many] * lines[hline[many], 0]
@@ -594,10 +605,15 @@ def _faces_from_lowest_vertices(
     up = np.repeat(up_forward[eline], 2)
     up[1::2] ^= True
     into = np.flatnonzero(~up & up[nxt])  # down, then up: the arriving edge at a lowest vertex
-    into = into[~outside[nxt[into]]]
-    by_start = np.argsort(nxt[into])
-    prev_start = into[by_start]
-    starts = nxt[prev_start]
+    start_of = nxt[into]
+    inner = ~outside[start_of]
+    into, start_of = into[inner], start_of[inner]
+    is_start = np.zeros(H, dtype=bool)  # faces numbered by their starts, in order
+    is_start[start_of] = True
+    starts = np.flatnonzero(is_start)
+    prev = np.empty(H, dtype=np.int64)
+    prev[start_of] = into
+    prev_start = prev[starts]
     n_faces = starts.shape[0]
     size = np.zeros(n_faces, dtype=np.int64)
     cur, fid, first = starts, np.arange(n_faces), starts
