@@ -721,14 +721,11 @@ def _patterns(
     masks = np.packbits(masks, axis=1)
     roots = np.flatnonzero(~crossing)
     root_signs = np.array([_face_signs(arr, weight, bias, origin, r) for r in roots.tolist()])
-    return _propagate(
-        parent,
-        via_line,
-        masks,
-        roots,
-        np.packbits(root_signs > 0, axis=1),
-        np.packbits(root_signs < 0, axis=1),
-    )
+    # a neuron is zero on an open face only if it is zero on all (its weights are zero), so
+    # every face's non-zero neurons are the root's: the negative bits follow from the positive
+    nonzero = np.packbits(root_signs[0] != 0)
+    positive = _propagate(parent, via_line, masks, roots, np.packbits(root_signs > 0, axis=1))
+    return positive, np.bitwise_xor(positive, nonzero, out=np.empty_like(positive))
 
 
 def _face_signs(
@@ -754,15 +751,14 @@ def _propagate(
     via: np.ndarray,
     masks: np.ndarray,
     roots: np.ndarray,
-    root_positive: np.ndarray,
-    root_negative: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Packed patterns over a tree of faces: each face's bits are its parent's XOR the row
-    ``masks[via[face]]`` (roots: given). A tree of depth D takes D dependent steps level by level; here about
-    2 sqrt(D): faces at depths that are multiples of B = sqrt(D) are anchors, every face first
-    gets the XOR of the flips from its nearest anchor above (all B-blocks at once, B steps),
-    then anchors get their patterns down the chain of anchors (D / B steps), then every face
-    is its anchor's pattern XOR its own part."""
+    root_bits: np.ndarray,
+) -> np.ndarray:
+    """Packed bits over a tree of faces: each face's are its parent's XOR the row
+    ``masks[via[face]]`` (roots: ``root_bits``). A tree of depth D takes D dependent steps level
+    by level; here about 2 sqrt(D): faces at depths that are multiples of B = sqrt(D) are
+    anchors, every face first gets the XOR of the flips from its nearest anchor above (all
+    B-blocks at once, B steps), then anchors get their bits down the chain of anchors (D / B
+    steps), then every face is its anchor's bits XOR its own part."""
     R = parent.shape[0]
     depth = (parent != np.arange(R)).astype(np.int64)
     ptr = parent.copy()
@@ -792,27 +788,20 @@ def _propagate(
         u = up[lo:hi]
         np.bitwise_xor(np.take(rel, u, axis=0), np.take(masks, via[lo:hi], axis=0), out=rel[lo:hi])
         anchor[lo:hi] = anchor[u]
-    # ---- the anchors' patterns, depth by depth
-    nbytes = root_positive.shape[1]
-    pos_a = np.zeros((n_anchors, nbytes), dtype=np.uint8)
-    neg_a = np.zeros((n_anchors, nbytes), dtype=np.uint8)
-    root_at = pos[roots]
-    pos_a[root_at], neg_a[root_at] = root_positive, root_negative
-    anchor_depth = depth[anchors]
-    levels = np.searchsorted(anchor_depth, np.arange(B, D + 1, B))
+    # ---- the anchors' bits, depth by depth
+    bits_a = np.zeros((n_anchors, root_bits.shape[1]), dtype=np.uint8)
+    bits_a[pos[roots]] = root_bits
+    levels = np.searchsorted(depth[anchors], np.arange(B, D + 1, B))
     for lo, hi in itertools.pairwise([*levels.tolist(), n_anchors]):
         u = up[lo:hi]
         step = np.take(rel, u, axis=0) ^ np.take(masks, via[lo:hi], axis=0)
-        pos_a[lo:hi] = np.take(pos_a, anchor[u], axis=0) ^ step
-        neg_a[lo:hi] = np.take(neg_a, anchor[u], axis=0) ^ step
-    # ---- every face: its anchor's pattern XOR its own flips, in face order (in blocks that
-    # stay in cache)
-    positive = np.empty((R, nbytes), dtype=np.uint8)
-    negative = np.empty((R, nbytes), dtype=np.uint8)
+        bits_a[lo:hi] = np.take(bits_a, anchor[u], axis=0) ^ step
+    # ---- every face: its anchor's bits XOR its own flips, in face order (in blocks that stay
+    # in cache)
+    bits = np.empty((R, root_bits.shape[1]), dtype=np.uint8)
     for c0 in range(0, R, 8192):
         at = pos[c0 : c0 + 8192]
-        own = np.take(rel, at, axis=0)
-        a = anchor[at]
-        np.bitwise_xor(np.take(pos_a, a, axis=0), own, out=positive[c0 : c0 + 8192])
-        np.bitwise_xor(np.take(neg_a, a, axis=0), own, out=negative[c0 : c0 + 8192])
-    return positive, negative
+        np.bitwise_xor(
+            np.take(bits_a, anchor[at], axis=0), np.take(rel, at, axis=0), out=bits[c0 : c0 + 8192]
+        )
+    return bits
