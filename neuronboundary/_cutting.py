@@ -1,14 +1,18 @@
 """Cutting the regions of a slice by the neurons of the deeper layers, exactly.
 
 On a region, every neuron of the next layer is affine: ``z = a . u + c`` over the slice
-coordinates ``u`` (relative to the slice's origin). Its map is computed directly from the
-region's sign pattern (one matrix product per layer, :class:`~neuronboundary.network.FloatMaps`)
-with a rigorous bound on its error. Each decision is then a filtered predicate:
+coordinates ``u`` (relative to the slice's origin). Its map is computed from the region's sign
+pattern (one matrix product per layer, :class:`~neuronboundary.network.UniformMaps`; the
+pieces of a cut region share its product and add their own terms,
+:class:`~neuronboundary.network.ActivatedMaps`) with a rigorous bound on its error. Each
+decision is then a filtered predicate:
 
 * *does the neuron reach the region?* its value at the region's centre against the largest
   change it can have over the region (half-extents grown by the vertices' error radii);
-* *its sign at a vertex*: a vertex is where two cut lines meet, so the sign is that of a 3 x 3
-  determinant of three rows (2-D) or a 2 x 2 one (1-D), with the rows' error bounds;
+* *its sign at a vertex*: first the line at the float vertex, within the vertex's error radius
+  (:func:`~neuronboundary._exact.signs_near`); else, a vertex being where two cut lines meet,
+  the sign of a 3 x 3 determinant of three rows (2-D) or a 2 x 2 one (1-D), with the rows'
+  error bounds;
 * *is it constant on the region?* its gradient against its error bound; otherwise exact.
 
 Undecided predicates recompute the rows exactly (:class:`~neuronboundary._hyperplanes.Hyperplanes`).

@@ -13,9 +13,10 @@ Construction, vectorised and combinatorial:
    order is verified exactly (a float filter on the crossing points' error radii, then a 3 x 3
    determinant); equal crossings are one vertex (concurrent lines).
 4. *Half-edges around each vertex*: at an inner vertex of two lines the counter-clockwise order
-   of its four directions is given by the sign of one 2 x 2 determinant, so the next half-edge
-   of each face there is a closed form; vertices on the box boundary and vertices of more lines
-   are sorted exactly.
+   of its four directions is given by the sign of one 2 x 2 determinant, read off the chords
+   (it is positive exactly when the second line enters the box within the counter-clockwise
+   arc from the first one's entry to its exit), so the next half-edge of each face there is a
+   closed form; vertices on the box boundary and vertices of more lines are sorted exactly.
 5. *Faces*: a convex face has exactly one lowest vertex (least y, then least x), where both its
    edges point up; that local, exact test gives one start half-edge per face, and walking the
    face-tracing permutation from the starts gives each polygon counter-clockwise.
