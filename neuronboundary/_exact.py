@@ -320,6 +320,7 @@ def exact_argsort(
     err: np.ndarray | None = None,
     exact_key: Callable[[int], Any] | None = None,
     compare: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sort elements by an exact quantity known through a float ``key``; find exact ties.
 
@@ -334,12 +335,14 @@ def exact_argsort(
       of ``key - err``) leave runs to sort by ``exact_key``; no segments;
     * ``compare(i, j)``: a vectorised exact comparison (-1, 0, +1 for i before, tied with,
       after j); each consecutive pair is checked, and a segment with a pair out of order is
-      re-sorted with it. Sorted runs are verified by transitivity.
+      re-sorted with it. Sorted runs are verified by transitivity. With ``bounds = (lo, hi)``,
+      floats with ``lo <= exact <= hi``, a consecutive pair with ``hi`` of the first below
+      ``lo`` of the second is in order without a call to ``compare``.
 
     Returns ``(order, tied)``: ``tied[i]`` (length n - 1) says that ``order[i]`` and
     ``order[i + 1]`` are exactly equal and in the same segment.
     """
-    order, tied, _ = _argsort(key, segment, err, exact_key, compare)
+    order, tied, _ = _argsort(key, segment, err, exact_key, compare, bounds)
     return order, tied
 
 
@@ -349,6 +352,7 @@ def _argsort(
     err: np.ndarray | None,
     exact_key: Callable[[int], Any] | None,
     compare: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`exact_argsort`, also returning the sorted float keys (``None`` when not needed)."""
     n = key.shape[0]
@@ -375,7 +379,7 @@ def _argsort(
         np.ones(n - 1, dtype=bool) if seg_sorted is None else seg_sorted[1:] == seg_sorted[:-1]
     )
     if compare is not None:
-        return (*_verify_order(order, same_seg, seg_sorted, compare), None)
+        return (*_verify_order(order, same_seg, seg_sorted, compare, bounds), None)
     ks = key[order]
     if err is None:
         with np.errstate(invalid="ignore"):
@@ -442,12 +446,23 @@ def _verify_order(
     same_seg: np.ndarray,
     seg_sorted: np.ndarray | None,
     compare: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     pairs = np.flatnonzero(same_seg)
-    step = compare(order[pairs], order[pairs + 1])
+
+    def steps() -> tuple[np.ndarray, np.ndarray]:
+        """The consecutive pairs ``bounds`` cannot order, and ``compare`` on them."""
+        ask = pairs
+        if bounds is not None:
+            lo, hi = bounds[0][order], bounds[1][order]
+            with np.errstate(invalid="ignore"):
+                ask = pairs[~(hi[pairs] < lo[pairs + 1])]
+        return ask, compare(order[ask], order[ask + 1])
+
+    ask, step = steps()
     if (step > 0).any():  # the float order was wrong somewhere: re-sort those segments exactly
         cmp = functools.cmp_to_key(lambda i, j: int(compare(np.array([i]), np.array([j]))[0]))
-        bad = pairs[step > 0]
+        bad = ask[step > 0]
         if seg_sorted is None:
             order[:] = sorted(order.tolist(), key=cmp)
         else:
@@ -455,9 +470,9 @@ def _verify_order(
                 lo = np.searchsorted(seg_sorted, g, side="left")
                 hi = np.searchsorted(seg_sorted, g, side="right")
                 order[lo:hi] = sorted(order[lo:hi].tolist(), key=cmp)
-        step = compare(order[pairs], order[pairs + 1])
+        ask, step = steps()
     tied = np.zeros(order.shape[0] - 1, dtype=bool)
-    tied[pairs] = step == 0
+    tied[ask] = step == 0
     return order, tied
 
 

@@ -340,7 +340,10 @@ def line_arrangement(
             out[unsure] = along(i[unsure], j[unsure])
         return out
 
-    order, tied = _exact.exact_argsort(t_e, segment=line_e, compare=along_compare)
+    # consecutive entries whose intervals are apart need no comparison at all
+    order, tied = _exact.exact_argsort(
+        t_e, segment=line_e, compare=along_compare, bounds=(lo_e, hi_e)
+    )
     line_s = line_e[order]
     same_line = line_s[1:] == line_s[:-1]
 

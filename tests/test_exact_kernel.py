@@ -204,6 +204,28 @@ def test_exact_argsort_orders_rationals_and_finds_ties(pairs):
     order3, tied3 = _exact.exact_argsort(shuffled, compare=compare)
     assert [exact[i] for i in order3] == sorted(exact)
     assert tied3.tolist() == tied.tolist()
+    # with intervals around the exact values, in segments: pairs apart by their intervals are
+    # not compared, the others are (and the wrong float key is still put right)
+    seg = np.array([a % 3 for a, _ in pairs])
+    asked = []
+
+    def counting(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        asked.extend(zip(i.tolist(), j.tolist(), strict=True))
+        return compare(i, j)
+
+    bounds = (key - err, key + err)
+    for k in (key, shuffled):
+        asked.clear()
+        order4, tied4 = _exact.exact_argsort(k, segment=seg, compare=counting, bounds=bounds)
+        for g in range(3):
+            part = [exact[i] for i in order4 if seg[i] == g]
+            assert part == sorted(part)
+        got4 = [exact[i] for i in order4]
+        same = [seg[a] == seg[b] for a, b in itertools.pairwise(order4)]
+        assert tied4.tolist() == [
+            s and a == b for s, (a, b) in zip(same, itertools.pairwise(got4), strict=True)
+        ]
+        assert all(not (bounds[1][a] < bounds[0][b]) for a, b in asked) or k is shuffled
 
 
 def test_distinct_sorted_gives_sorted_floats_even_when_bounds_overlap():
