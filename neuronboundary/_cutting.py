@@ -133,16 +133,12 @@ def vertex_signs(
 
 def _centres(polys: Polygons) -> tuple[np.ndarray, np.ndarray]:
     """Each polygon's vertex mean and half-extents that surely contain the exact polygon."""
-    owner = polys.owner()
-    cnt = polys.counts
-    c = np.column_stack(
-        [
-            np.bincount(owner, polys.xy[:, 0], polys.n) / cnt,
-            np.bincount(owner, polys.xy[:, 1], polys.n) / cnt,
-        ]
-    )
-    d = np.abs(polys.xy - c[owner]) + polys.rad[:, None]
-    h = np.maximum.reduceat(d, polys.off[:-1], axis=0) if polys.n else np.zeros((0, 2))
+    if polys.n == 0:
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    starts = polys.off[:-1]
+    c = np.add.reduceat(polys.xy, starts, axis=0) / polys.counts[:, None]
+    d = np.abs(polys.xy - np.repeat(c, polys.counts, axis=0)) + polys.rad[:, None]
+    h = np.maximum.reduceat(d, starts, axis=0)
     return c, inflate(h, 4) + _exact.UNDERFLOW
 
 
