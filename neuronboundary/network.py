@@ -225,9 +225,9 @@ class ActivatedMaps:
 
     #: Floats per block of formed maps (about 2 MiB).
     BLOCK_FLOATS = 262_144
-    #: The product goes through the roots for outputs this wide and this many regions per root
-    #: (below, forming every region's maps costs about as much).
-    SHARED_WIDTH, SHARED_RATIO = 16, 1.5
+    #: The product goes through the roots for outputs this wide, this many regions per root and
+    #: this many regions (below, forming every region's maps costs about as much).
+    SHARED_WIDTH, SHARED_RATIO, SHARED_MIN = 16, 1.5, 512
 
     def __init__(
         self,
@@ -294,7 +294,7 @@ class ActivatedMaps:
         if w.shape[0] < self.SHARED_WIDTH:
             return None
         n, k, m = self.shape
-        if n == 0:
+        if n < max(1, self.SHARED_MIN):
             return None
         lo, hi = int(self.root.min()), int(self.root.max()) + 1
         if n < self.SHARED_RATIO * (hi - lo):

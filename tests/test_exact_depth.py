@@ -109,14 +109,14 @@ def test_random_networks_1d(shape, seed, act):
 def test_maps_through_each_cut_regions_shared_part(shape, seed, act):
     # wide layers multiply each cut region's shared part once and add each piece's own terms;
     # forced here on small networks, where the exact reference is cheap
-    saved = ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO
-    ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO = 1, 0.0
+    saved = ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO, ActivatedMaps.SHARED_MIN
+    ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO, ActivatedMaps.SHARED_MIN = 1, 0.0, 0
     try:
         w1, w2, out = shape
         check_2d(Network.random([2, w1, w2, w2, out], seed=seed, activations=act))
         check_1d(Network.random([1, w1, w2, out], seed=seed, activations=act))
     finally:
-        ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO = saved
+        ActivatedMaps.SHARED_WIDTH, ActivatedMaps.SHARED_RATIO, ActivatedMaps.SHARED_MIN = saved
 
 
 @settings(max_examples=15, deadline=None)
