@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -38,17 +40,23 @@ def interior_points(bp: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- properties
 @given(layers_and_intervals())
-def test_breakpoints_are_sorted_crossings_inside(case):
+@example((NeuronLayer([[0.0], [3.0], [0.0]], [0.0, -1.0, 0.0]), (0.3333333333333333, 1.0)))
+def test_breakpoints_are_the_exact_crossings_inside(case):
+    """The interior breakpoints are the distinct exact roots -b/w strictly inside (lo, hi), in
+    order, each given as its nearest float. (The example: the root 1/3 lies inside although its
+    float equals lo, which the float formula -b/w would have dropped.)"""
     layer, (lo, hi) = case
     part = partition_1d(layer, (lo, hi))
     bp = part.breakpoints
+    w, b = layer.weight[:, 0], layer.bias
+    roots = sorted({-Fraction(bi) / Fraction(wi) for wi, bi in zip(w, b, strict=True) if wi != 0})
+    inside = [r for r in roots if Fraction(lo) < r < Fraction(hi)]
+    assert part.n_intervals == len(inside) + 1  # cover with no gap or overlap
+    assert [part.exact_breakpoint(i) for i in range(1, part.n_intervals)] == inside
     assert bp[0] == lo
     assert bp[-1] == hi
-    assert np.all(np.diff(bp) > 0)  # cover with no gap or overlap
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        cross = -layer.bias / layer.weight[:, 0]
-    expected = np.unique(cross[(cross > lo) & (cross < hi)])
-    np.testing.assert_array_equal(bp[1:-1], expected)
+    np.testing.assert_array_equal(bp[1:-1], [float(r) for r in inside])
+    assert np.all(np.diff(bp) >= 0)
 
 
 @given(st.one_of(layers_and_intervals(), layers_and_intervals(wide_float)))
