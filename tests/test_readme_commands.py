@@ -24,6 +24,9 @@ def test_readme_commands_and_ci():
     assert 'pip install "neuronboundary[figures]"' in "\n".join(blocks)
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert TESTS in ci  # verbatim, on a line of its own
+    portability = [i for i, line in enumerate(ci) if "nox -s portability" in line]
+    assert portability, "CI runs the float-touching tests under other kernels"
+    assert portability[0] > ci.index(TESTS)  # after README's command, which stays verbatim
 
 
 def test_browser_sessions_call_ensure_browser():
