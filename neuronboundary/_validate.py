@@ -98,6 +98,13 @@ def unwrap_scalar(value: Any) -> Any:
     return value
 
 
+def plain(value: Any) -> Any:
+    """A numpy scalar, 0-d array or 0-d tensor as the Python number it holds, for messages
+    (``5.0``, never ``np.float64(5.0)``); anything else unchanged."""
+    value = unwrap_scalar(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def is_integer(value: Any) -> bool:
     """Whether ``value`` is one integer: int, numpy integer, 0-d integer array or tensor (no bool)."""
     value = unwrap_scalar(value)
@@ -118,7 +125,9 @@ def as_int(value: Any, name: str, low: int | None = None, high: int | None = Non
             hint = f" Pass int({name}) if {float(scalar):g} is meant."
         elif real and np.isfinite(float(scalar)):
             hint = f" Pass a whole number, e.g. {name}={round(float(scalar))}."
-        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__}).{hint}")
+        raise TypeError(
+            f"{name} must be an integer; got {plain(value)!r} ({type(value).__name__}).{hint}"
+        )
     result = int(unwrap_scalar(value))
     if (low is not None and result < low) or (high is not None and result > high):
         if high is None:
@@ -139,7 +148,8 @@ def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> 
     """
     if not is_integer(value):
         raise TypeError(
-            f"{name} must be an integer in [0, {size}); got {value!r} ({type(value).__name__})."
+            f"{name} must be an integer in [0, {size}); got {plain(value)!r} "
+            f"({type(value).__name__})."
         )
     index = int(unwrap_scalar(value))
     low = -size if allow_negative else 0
@@ -153,7 +163,9 @@ def as_float(value: Any, name: str) -> float:
     """Read one finite real number (Python, numpy, 0-d array or tensor of any float/int dtype)."""
     scalar = unwrap_scalar(value)
     if isinstance(scalar, (bool, np.bool_)) or not isinstance(scalar, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be a real number; got {plain(value)!r} ({type(value).__name__})."
+        )
     result = float(scalar)
     if not np.isfinite(result):
         raise ValueError(f"{name} must be a finite number; got {result}.")
