@@ -104,6 +104,7 @@ def docs(session: nox.Session) -> None:
 #: the CPU. About 20 s a setting.
 PORTABLE_TESTS = (
     "tests/test_activations_similarity.py",
+    "tests/test_activations_any_module.py",
     "tests/test_thread_independence.py",
     "tests/test_layer.py",
     "tests/test_network.py",
