@@ -5,7 +5,7 @@ for many neurons at once, their guidelines, their input boundaries and the exact
 the input space into regions of constant sign pattern, and groups of neurons over the input.
 """
 
-from neuronboundary.activations import collect_activations, iter_activations
+from neuronboundary.activations import ActivationStream, collect_activations, iter_activations
 from neuronboundary.arrangement import Arrangement2D, Region, arrangement_2d
 from neuronboundary.groups import (
     GroupPartition1D,
@@ -39,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PCA",
+    "ActivationStream",
     "Arrangement2D",
     "GroupPartition1D",
     "GroupRule",
