@@ -3,18 +3,19 @@
 Shared by the exact routes and the sketch of :mod:`neuronboundary.quantiles`: one reading of a
 batch (with the NaN rule), one way to tell whether a source can be read again, one definition
 of the quantile's rank, the ``torch.distributed`` collectives, and the worker threads that
-split a batch's neurons between the CPU cores.
+split numpy work between the CPU cores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-#: Values below which a batch is handled in one thread (threads cost more than they save).
+#: Values below which work is done in one thread (threads cost more than they save).
 PARALLEL_VALUES = 1 << 18
 
 
@@ -86,12 +87,20 @@ def as_batch(
 
 def transposed(rows: np.ndarray) -> np.ndarray:
     """A (k, m) array as a new C-contiguous (m, k) array (torch's blocked copy is faster than
-    numpy's; a read-only array, e.g. a memmap, is copied by numpy)."""
-    if not rows.flags.writeable:
-        return np.ascontiguousarray(rows.T)
+    numpy's)."""
+    return as_tensor(rows).t().contiguous().numpy()
+
+
+def as_tensor(arr: np.ndarray) -> Any:
+    """A numpy array as a torch tensor sharing its memory, never written to (torch warns about
+    a read-only array such as a memmap; it is only read here)."""
     import torch
 
-    return torch.from_numpy(rows).t().contiguous().numpy()
+    if arr.flags.writeable:
+        return torch.from_numpy(arr)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(arr)
 
 
 def _block_rows(m: int) -> int:
@@ -165,30 +174,30 @@ def changed(expected: int, seen: int) -> str:
 
 
 class Workers:
-    """Runs a function on contiguous blocks of a batch's neurons in parallel threads.
+    """Runs a function on contiguous blocks of rows of an array in parallel threads.
 
     As many threads as torch uses (``torch.get_num_threads()``, which a ``torchrun`` job sets
-    per process), one when the work is small. numpy releases the GIL in its loops, and every
-    block writes only its own neurons' counts, so the result is the same whatever the number
-    of threads.
+    per process); one for small work. numpy releases the GIL in its loops (sorting and counting
+    included), every block is its own rows, and one task per thread per call keeps the threads
+    in step on a busy machine. The result never depends on the number of threads.
     """
 
     def __init__(self) -> None:
         import torch
 
         self.n = max(1, int(torch.get_num_threads()))
-        self.pool = ThreadPoolExecutor(self.n) if self.n > 1 else None
+        self.pool: ThreadPoolExecutor | None = None
 
-    def blocks(self, m: int, values: int, align: int = 1) -> list[tuple[int, int]]:
-        """Contiguous neuron ranges ``[start, stop)`` for a batch of ``values`` numbers."""
-        parts = 1 if self.pool is None or values < PARALLEL_VALUES else self.n
+    def map(self, fn: Callable[[int, int], Any], m: int, values: int) -> list[Any]:
+        """``fn(start, stop)`` over contiguous blocks of ``range(m)``, one a thread when
+        ``values`` (the work's size) is large."""
+        parts = self.n if values >= PARALLEL_VALUES else 1
         step = -(-m // parts)
-        step = -(-step // align) * align
-        return [(start, min(m, start + step)) for start in range(0, m, step)]
-
-    def map(self, fn: Callable[[int, int], Any], ranges: Sequence[tuple[int, int]]) -> list[Any]:
-        if len(ranges) == 1 or self.pool is None:
+        ranges = [(start, min(m, start + step)) for start in range(0, m, step)]
+        if len(ranges) == 1:
             return [fn(a, b) for a, b in ranges]
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.n)
         return list(self.pool.map(lambda r: fn(*r), ranges))
 
     def close(self) -> None:

@@ -15,11 +15,11 @@ it again (a radix select): 11 bits of the key a pass with 2048 bins. Once they f
 collects the values left in the open brackets and selects exactly. Ordinary data takes 2
 passes; float32 at most 4, float64 at most 7.
 
-Memory: the histogram (``m x (bins + 6)`` counts), the values the last pass keeps (at most
-``m x bins``), and temporaries of a few times one batch; never anything that grows with the
-number of rows. Counts are integers, so they add up across the processes of a
-``torch.distributed`` job (all-reduce, SUM) and across threads, and the result is the same
-bit for bit however the rows are split.
+Memory: the histogram (``m x (bins + 5)`` int32 counts), the values the last pass keeps (at
+most ``m x bins``, and ``max_bytes``), and temporaries of about one batch; never anything that
+grows with the number of rows. Counts are integers, so they add up across the processes of a
+``torch.distributed`` job (all-reduce, SUM) and across threads (each counts its own neurons),
+and the result is the same bit for bit however the rows are split.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from neuronboundary._quantile_io import (
     transposed,
 )
 
-#: Values handled together by the later passes: their temporaries stay in the CPU's cache.
+#: Values compared together by the later passes: their temporaries stay in the CPU's cache.
 CHUNK_VALUES = 1 << 17
 #: Values of one ``bincount`` in pass 1 (its table of neurons x buckets stays in cache).
 BINCOUNT_VALUES = 1 << 18
@@ -79,51 +79,48 @@ def from_ukeys(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 class FirstPassBuckets:
-    """Buckets of pass 1: ``c0 + trunc(clip(t + sign(t)))`` with ``t = (x - v) * scale``.
+    """Buckets of pass 1: ``c0 + trunc(clip(t + sign(t), -c0, c0))``, ``t = (x - v) * scale``.
 
-    ``x == v`` gives ``t == 0``, bucket ``c0`` (``v``, the first batches' quantile, is a
-    bucket of its own); ``x < v`` a lower bucket, ``x > v`` a higher one, ``bins`` buckets over
-    ``[lo, hi]``, the first batches' range, and catch-all buckets beyond it (infinities
-    included). Every step is a monotone float operation, so the buckets are consecutive
-    intervals of values whatever the rounding; :meth:`bounds` finds each one's exact key
-    interval by bisection, evaluating the same operations on the same dtype, so nothing here
-    relies on the rounding being what one expects.
+    ``x == v`` gives ``t == 0``, bucket ``c0`` (``v``, the first batches' quantile, is a bucket
+    of its own); ``x < v`` a lower bucket, ``x > v`` a higher one: ``bins / 2`` buckets on the
+    wider side of ``v`` within ``[lo, hi]``, the first batches' range, and catch-all buckets
+    beyond it (infinities included). Every step is a monotone float operation, so the buckets
+    are consecutive intervals of values whatever the rounding; :meth:`bounds` finds each one's
+    exact key interval by bisection, evaluating the same operations on the same dtype, so
+    nothing here relies on the rounding being what one expects.
     """
 
     def __init__(self, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, nbins: int, dtype: Any):
         dtype = np.dtype(dtype)
-        self.width = nbins + 6
+        half = nbins // 2
+        self.c0 = half + 2  # v's bucket; t + sign(t) is clipped to [-c0, c0]
+        self.width = 2 * self.c0 + 1
         f64 = np.float64
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            scale64 = nbins / (hi.astype(f64) - lo.astype(f64))
+            spread = np.maximum(v.astype(f64) - lo.astype(f64), hi.astype(f64) - v.astype(f64))
+            scale64 = half / spread
             scale = scale64.astype(dtype)
             ok = np.isfinite(scale64) & np.isfinite(scale) & (scale > 0)
-            below = np.where(ok, np.ceil((v.astype(f64) - lo.astype(f64)) * scale64), 0.0)
         self.scale = np.where(ok, scale, dtype.type(1))
-        self.c0 = np.clip(below + 3, 3, self.width - 3).astype(np.intp)  # v's bucket
         self.v = v.astype(dtype)
-        self.low = (-self.c0).astype(dtype)  # buckets c0 + [low, high] = [0, width - 1]
-        self.high = (self.width - 1 - self.c0).astype(dtype)
         self.dtype = dtype
 
     def __call__(
-        self, x: np.ndarray, cols: slice = slice(None), base: Any = None, scratch: Any = None
+        self, x: np.ndarray, cols: slice = slice(None), base: Any = 0, scratch: Any = None
     ) -> np.ndarray:
         """Buckets (0 .. width - 1) of ``x``, whose columns are the neurons ``cols``, plus
-        ``base`` (per column; default ``c0``, i.e. bucket numbers without offsets).
-        ``scratch``: a float and an integer array of ``x``'s shape to compute in."""
+        ``base``. ``scratch``: two float arrays and an intp one of ``x``'s shape."""
         t, s, buckets = scratch if scratch is not None else (None, None, None)
         with np.errstate(over="ignore", invalid="ignore"):
             t = np.subtract(x, self.v[cols], out=t)
             np.multiply(t, self.scale[cols], out=t)
             s = np.sign(t, out=s)
             np.add(t, s, out=t)
-        np.minimum(t, self.high[cols], out=t)
-        np.maximum(t, self.low[cols], out=t)
+        np.clip(t, -self.c0, self.c0, out=t)
         if buckets is None:
             buckets = np.empty(t.shape, dtype=np.intp)
-        np.copyto(buckets, t, casting="unsafe")  # truncation: the values are integers + [0, 1)
-        np.add(buckets, self.c0[cols] if base is None else base, out=buckets)
+        np.copyto(buckets, t, casting="unsafe")  # truncation: the values are integers + fractions
+        buckets += base + self.c0
         return buckets
 
     def bounds(self, bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,11 +202,8 @@ def radix_select(
     """Each neuron's exact quantile: ``(values (m,) float64, rows over all ranks, passes)``."""
     selection = _Selection()
     selection.one_pass, selection.q, selection.group = one_pass, q, group
-    selection.nbins, selection.max_bytes, selection.show_progress = (
-        1 << bits,
-        max_bytes,
-        show_progress,
-    )
+    selection.nbins, selection.max_bytes = 1 << bits, max_bytes
+    selection.show_progress = show_progress
     selection.workers = Workers()
     try:
         return selection.run()
@@ -288,26 +282,29 @@ class _Selection:
     def _count_first_pass(
         self, first: np.ndarray | None, stream: Iterator[np.ndarray], buckets: FirstPassBuckets
     ) -> tuple[np.ndarray, int]:
+        import torch
+
         m, width = self.m, buckets.width
         hist = np.zeros((m, width), dtype=np.int32)  # counts of a rank: < 2**31 (else int64)
-        local = (np.arange(m, dtype=np.intp) * width)[:m]
+        offsets = np.arange(m, dtype=np.intp) * width
 
         def count(rows: np.ndarray) -> None:
             step = max(1, BINCOUNT_VALUES // rows.shape[0])
 
-            def block(a: int, b: int) -> None:
+            def block(a: int, b: int) -> None:  # neurons [a, b): one thread's own counts
                 shape = (rows.shape[0], min(step, b - a))
                 scratch = (np.empty(shape, self.dtype), np.empty(shape, self.dtype))
                 scratch += (np.empty(shape, np.intp),)
                 for c0 in range(a, b, step):
                     c1 = min(b, c0 + step)
-                    cols = slice(c0, c1)
                     space = scratch if c1 - c0 == shape[1] else None
-                    idx = buckets(rows[:, cols], cols, buckets.c0[cols] + local[: c1 - c0], space)
-                    found = np.bincount(idx.ravel(), minlength=(c1 - c0) * width)
-                    hist[cols] += found.reshape(c1 - c0, width)
+                    idx = buckets(rows[:, c0:c1], slice(c0, c1), offsets[: c1 - c0], space)
+                    found = torch.bincount(
+                        torch.from_numpy(idx.ravel()), minlength=(c1 - c0) * width
+                    )
+                    hist[c0:c1] += found.numpy().reshape(c1 - c0, width)
 
-            self.workers.map(block, self.workers.blocks(m, rows.size, align=step))
+            self.workers.map(block, m, rows.size)
 
         n, error, staged = 0, None, []
         try:
@@ -357,18 +354,18 @@ class _Selection:
         flo[closed], fhi[closed] = np.inf, -np.inf
         return flo, fhi
 
-    def _read(self, work: Callable[[np.ndarray, int, int], Any]) -> list[Any]:
-        """One pass: ``work(chunk, a, b)`` on neurons ``[a, b)`` of every chunk of rows, the
-        blocks of neurons in parallel; returns every call's result. Checks the row count."""
+    def _read(self, work: Callable[[np.ndarray, int], Any]) -> list[Any]:
+        """One pass: ``work(chunk, a)`` on every chunk of rows of neurons ``[a, b)``, the blocks
+        of neurons in parallel threads; returns every call's result. Checks the row count."""
         results, seen, error = [], 0, None
         try:
             for arr in self.batches():
                 seen += arr.shape[0]
 
                 def block(a: int, b: int, arr: np.ndarray = arr) -> list[Any]:
-                    return [work(chunk, a, b) for chunk in _chunks(arr[:, a:b])]
+                    return [work(chunk, a) for chunk in _chunks(arr[:, a:b])]
 
-                for part in self.workers.map(block, self.workers.blocks(self.m, arr.size)):
+                for part in self.workers.map(block, self.m, arr.size):
                     results.extend(part)
             if seen != self.n:
                 raise ValueError(changed(self.n, seen))
@@ -391,11 +388,11 @@ class _Selection:
         hist = np.zeros((m, nbins), dtype=self.counts_dtype)
         one = hist.dtype.type(1)
 
-        def work(chunk: np.ndarray, a: int, b: int) -> None:
-            c, key = _inside(chunk, flo[a:b], fhi[a:b])
+        def work(chunk: np.ndarray, a: int) -> None:
+            c, key = _inside(chunk, flo[a : a + chunk.shape[1]], fhi[a : a + chunk.shape[1]])
             c += a
             sub = ((key - self.low[c]) >> shift[c]).astype(np.intp)
-            np.add.at(hist, (c, sub), one)  # neurons [a, b): no other thread writes there
+            np.add.at(hist, (c, sub), one)  # the neurons of this block: no other thread's
 
         self._read(work)
         hist = self.group.sum(hist)
@@ -415,8 +412,8 @@ class _Selection:
         """Last pass: collect the values left in the open brackets and select among them."""
         flo, fhi = self._float_bounds()
 
-        def work(chunk: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-            c, key = _inside(chunk, flo[a:b], fhi[a:b])
+        def work(chunk: np.ndarray, a: int) -> tuple[np.ndarray, np.ndarray]:
+            c, key = _inside(chunk, flo[a : a + chunk.shape[1]], fhi[a : a + chunk.shape[1]])
             return c + a, key
 
         parts = self._read(work)

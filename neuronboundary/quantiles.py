@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 
 from neuronboundary._quantile_io import (
-    PARALLEL_VALUES,
     Group,
     Workers,
     as_batch,
@@ -49,7 +48,7 @@ from neuronboundary._quantile_io import (
     transposed,
 )
 from neuronboundary._quantile_io import progress as progress_bar
-from neuronboundary._radix_select import radix_select
+from neuronboundary._radix_select import from_ukeys, radix_select, ukeys
 from neuronboundary._validate import plain
 
 __all__ = ["QuantileThresholds", "StreamingQuantiles", "quantile_thresholds"]
@@ -217,7 +216,7 @@ class StreamingQuantiles:
         elif arr.dtype != self.dtype and arr.dtype == np.float64:
             self._widen()
         self.n += arr.shape[0]
-        workers = Workers() if arr.size >= PARALLEL_VALUES else None
+        workers = Workers()
         try:
             start = 0
             while start < arr.shape[0]:
@@ -233,24 +232,18 @@ class StreamingQuantiles:
                     self._filled = 0
                     self._compact(transposed(self._fill), 0, workers)
         finally:
-            if workers is not None:
-                workers.close()
+            workers.close()
 
     def _widen(self) -> None:
         self.dtype = np.dtype(np.float64)
         self.levels = [b.astype(np.float64) for b in self.levels]
         self._fill = self._fill.astype(np.float64)
 
-    def _compact(self, buffer: np.ndarray, level: int, workers: Workers | None) -> None:
+    def _compact(self, buffer: np.ndarray, level: int, workers: Workers) -> None:
         """Sort a full (m, k) buffer of weight 2^level, keep every other value into level + 1."""
         while True:
-            if workers is None:
-                buffer.sort(axis=1)
-            else:  # blocks of neurons in parallel threads
-                workers.map(
-                    lambda a, b, buf=buffer: buf[a:b].sort(axis=1),
-                    workers.blocks(buffer.shape[0], buffer.size),
-                )
+            m = buffer.shape[0]
+            workers.map(lambda a, b, rows=buffer: rows[a:b].sort(axis=1), m, buffer.size)
             half = buffer[:, self._flip :: 2]
             self._flip ^= 1
             self.rank_error += 2**level
@@ -269,6 +262,11 @@ class StreamingQuantiles:
 
     def items(self) -> tuple[np.ndarray, np.ndarray]:
         """The sketch's weighted values: ``values`` (m, r) float64 and ``weights`` (r,) int64."""
+        values, weights = self._weighted()
+        return values.astype(np.float64), weights
+
+    def _weighted(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`items`, the values in the activations' own dtype."""
         if self.m is None:
             raise ValueError("no activations were given: the stream was empty.")
         parts, weights = [], []
@@ -281,8 +279,7 @@ class StreamingQuantiles:
         if self._filled:
             parts.append(self._fill[: self._filled].T)
             weights.append(np.ones(self._filled, dtype=np.int64))
-        values = np.concatenate(parts, axis=1).astype(np.float64)
-        return values, np.concatenate(weights)
+        return np.concatenate(parts, axis=1), np.concatenate(weights)
 
     def quantile(self, q: float) -> QuantileThresholds:
         """Per-neuron quantile at level ``q`` of everything seen so far (see the class bound).
@@ -293,7 +290,7 @@ class StreamingQuantiles:
         q = _check_q(q)
         if self.n == 0 or self.m is None:
             raise ValueError("no activations were given: the stream was empty.")
-        values, weights = self.items()
+        values, weights = self._weighted()
         return _select(values, weights, self.n, self.rank_error, q)
 
 
@@ -304,22 +301,33 @@ def _select(
 
     With counts off by at most ``E`` (= ``rank_error``) for every threshold, the chosen ``v`` has
     ``n F(v) >= k + 1 - E >= n q - E`` and ``n F(v-) <= k + E < n q + E``; one more row covers
-    the float rounding of ``n q``: the bound is ``(E + 1) / n``.
+    the float rounding of ``n q``: the bound is ``(E + 1) / n``. The order of equal values
+    does not matter: the first position whose cumulated weight reaches the target holds that
+    smallest value whatever it is.
     """
     m = values.shape[0]
     target = rank(n, q) + 1
     picked = np.empty(m)
     block = max(1, (16 * 2**20) // max(1, values.shape[1] * 8))  # bound the sort's memory
+    levels = np.log2(weights).astype(np.uint64)  # weights are powers of two: 2**0 .. 2**62
     for lo in range(0, m, block):
         part = values[lo : lo + block]
+        if part.dtype == np.float32:  # sort a value's key and its level in one uint64
+            packed = (ukeys(part).astype(np.uint64) << np.uint64(6)) | levels
+            packed.sort(axis=1)
+            cum = np.cumsum(np.left_shift(1, (packed & np.uint64(63)).astype(np.int64)), axis=1)
+            idx = np.minimum((cum < target).sum(axis=1), part.shape[1] - 1)
+            keys = packed[np.arange(part.shape[0]), idx] >> np.uint64(6)
+            picked[lo : lo + block] = from_ukeys(keys.astype(np.uint32), part.dtype)
+            continue
         order = np.argsort(part, axis=1, kind="stable")
         cum = np.cumsum(weights[order], axis=1)  # weighted counts of values <= each
         idx = np.minimum((cum < target).sum(axis=1), part.shape[1] - 1)
         rows = np.arange(part.shape[0])
-        picked[lo : lo + block] = part[rows, order[rows, idx]] + 0.0  # -0.0 -> +0.0
+        picked[lo : lo + block] = part[rows, order[rows, idx]]
     exact = rank_error == 0
     return QuantileThresholds(
-        values=picked,
+        values=picked + 0.0,  # -0.0 -> +0.0
         q=q,
         n=n,
         exact=exact,

@@ -202,14 +202,16 @@ BATCH = 4096
 
 
 def memory_bound(m: int, itemsize: int, bins: int = 2048) -> int:
-    """What the exact multi-pass route may hold, whatever the number of rows: pass 1's histogram
-    (m x (bins + 6) int32) and one bincount's table (int64); one batch's bucket scratch (a float
-    and its sign, and the int64 bucket of each value); the last pass's values (at most m x
-    bins: key, neuron, sort order); and a quarter more for numpy's small temporaries."""
-    histograms = m * (bins + 6) * (4 + 8)
-    scratch = BATCH * m * (2 * itemsize + 8)
+    """What the exact multi-pass route may hold, whatever the number of rows: a histogram of
+    m x (bins + 5) int32 counts and a bool per count while narrowing it; one batch's bucket
+    scratch (two floats and an intp a value) and its comparison mask (a bool a value); the last
+    pass's values (at most m x bins: key, neuron, sort order); and a quarter more for numpy's
+    small temporaries. tracemalloc sees numpy's allocations, not torch's own temporaries (a
+    bincount table): those are bounded by the block sizes, not the rows."""
+    histogram = m * (bins + 5) * (4 + 1)
+    batch = BATCH * m * (2 * itemsize + 8 + 1)
     last_pass = m * bins * (itemsize + 8 + 8)
-    return int(1.25 * (histograms + scratch + last_pass))
+    return int(1.25 * (histogram + batch + last_pass))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
