@@ -467,8 +467,8 @@ def collect_activations(
     ----------
     flatten : bool
         True: one column per neuron, (n, m). False: each sample's neurons in their own shape,
-        (n, *neuron_shape), e.g. (n, C, H, W) for a ``Conv2d`` (an ``nn.Linear`` gives (n, m)
-        either way).
+        ``(n, *neuron_shape)``, e.g. (n, C, H, W) for a ``Conv2d`` (an ``nn.Linear`` gives
+        (n, m) either way).
 
     Examples
     --------
