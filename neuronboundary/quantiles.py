@@ -359,7 +359,9 @@ def quantile_thresholds(
     Parameters
     ----------
     source : array-like, iterable or callable
-        The activations, one column per neuron: an (n, m) numpy array, memmap or torch tensor;
+        The activations, one column per neuron: an (n, m) numpy array, memmap or torch tensor
+        (or (n, C, H, W)..., e.g. ``collect_activations(..., flatten=False)``: each sample's
+        neurons are flattened, and their shape is kept in ``neuron_shape``);
         a sequence of (b, m) batches (list, tuple, ``DataLoader``; a batch may be a tuple whose
         first element is the activations); a zero-argument callable returning a fresh iterator
         of batches (e.g. ``lambda: iter_activations(model, layer, loader)``: the model is run
@@ -432,10 +434,13 @@ def quantile_thresholds(
         raise TypeError(f"max_bytes must be an integer number of bytes; got {plain(max_bytes)!r}.")
     procs = Group(group)
     one_pass, reusable, error = None, False, None
-    read: list[Any] = [source]  # what the last pass read: an ActivationStream knows its shape
+    shape: list[Any] = [getattr(source, "neuron_shape", None)]  # of one sample's neurons
+    if is_array(source) and len(source.shape) > 2:  # e.g. (n, C, H, W): flattened, shape kept
+        shape[0] = tuple(int(d) for d in source.shape[1:])
+        source = source.reshape(source.shape[0], -1)
     try:
         one_pass, reusable = passes(source)
-        one_pass = _recording(one_pass, read)
+        one_pass = _recording(one_pass, shape)
         if method == "exact" and not reusable:
             raise ValueError(
                 "method='exact' reads the data several times, but source is a one-shot "
@@ -468,35 +473,38 @@ def quantile_thresholds(
 
             one_pass = replay
     if method == "sketch" or not reusable:
-        return _with_shape(_sketch(one_pass, q, procs, k, progress), read[0])
-    if is_array(source) and not procs.active and not isinstance(source, np.memmap):
-        return _exact_in_memory(source, q)
-    values, n, passes_made = radix_select(
-        one_pass, q, group=procs, bits=bits, max_bytes=int(max_bytes), show_progress=progress
-    )
-    result = QuantileThresholds(
-        values=values, q=q, n=n, exact=True, max_rank_error=0.0, passes=passes_made
-    )
-    return _with_shape(result, read[0])
+        result = _sketch(one_pass, q, procs, k, progress)
+    elif is_array(source) and not procs.active and not isinstance(source, np.memmap):
+        result = _exact_in_memory(source, q)
+    else:
+        values, n, passes_made = radix_select(
+            one_pass, q, group=procs, bits=bits, max_bytes=int(max_bytes), show_progress=progress
+        )
+        result = QuantileThresholds(
+            values=values, q=q, n=n, exact=True, max_rank_error=0.0, passes=passes_made
+        )
+    if not shape[0] or int(np.prod(shape[0])) != len(result):
+        return result
+    return dataclasses.replace(result, neuron_shape=tuple(int(d) for d in shape[0]))
 
 
 def _recording(
-    one_pass: Callable[[], Iterable[Any]], read: list[Any]
+    one_pass: Callable[[], Iterable[Any]], shape: list[Any]
 ) -> Callable[[], Iterable[Any]]:
-    def recorded() -> Iterable[Any]:
-        read[0] = one_pass()
-        return read[0]
+    """``one_pass`` that keeps, in ``shape[0]``, the neuron shape its iterable knows (an
+    :class:`~neuronboundary.ActivationStream` learns it from its first batch)."""
 
-    return recorded
+    class Recorded:
+        def __init__(self, batches: Iterable[Any]) -> None:
+            self.batches = batches
 
+        def __iter__(self) -> Iterator[Any]:
+            yield from self.batches
+            known = getattr(self.batches, "neuron_shape", None)
+            if known:
+                shape[0] = known
 
-def _with_shape(result: QuantileThresholds, source: Any) -> QuantileThresholds:
-    """The result with the neuron shape that an :class:`~neuronboundary.ActivationStream`
-    recorded, when it has one for as many neurons."""
-    shape = getattr(source, "neuron_shape", None)
-    if not shape or int(np.prod(shape)) != len(result):
-        return result
-    return dataclasses.replace(result, neuron_shape=tuple(int(d) for d in shape))
+    return lambda: Recorded(one_pass())
 
 
 def _sketch(

@@ -74,9 +74,12 @@ def test_quantiles_of_a_conv_layer_record_its_neuron_shape():
     expected = np.quantile(
         forward_to(model, 0, x).reshape(40, -1).numpy(), 0.75, axis=0, method="inverted_cdf"
     )
+    shaped = nb.collect_activations(model, "0", x, flatten=False)  # (40, 3, 4, 4)
     for result in (
         nb.quantile_thresholds(lambda: nb.iter_activations(model, "0", x, batch_size=8), 0.75),
         nb.quantile_thresholds(nb.iter_activations(model, "0", x, batch_size=8), 0.75),
+        nb.quantile_thresholds(shaped, 0.75),
+        nb.quantile_thresholds(shaped.numpy(), 0.75, method="sketch"),
     ):
         assert result.exact
         assert result.neuron_shape == (3, 4, 4)
