@@ -114,7 +114,7 @@ class FirstPassBuckets:
         with np.errstate(over="ignore", invalid="ignore"):
             t = np.subtract(x, self.v[cols], out=t)
             np.multiply(t, self.scale[cols], out=t)
-            s = np.sign(t, out=s)
+            s = np.sign(t, out=s)  # exact for every t, subnormal ones too: v's bucket is {v}
             np.add(t, s, out=t)
         np.clip(t, -self.c0, self.c0, out=t)
         if buckets is None:
@@ -282,8 +282,6 @@ class _Selection:
     def _count_first_pass(
         self, first: np.ndarray | None, stream: Iterator[np.ndarray], buckets: FirstPassBuckets
     ) -> tuple[np.ndarray, int]:
-        import torch
-
         m, width = self.m, buckets.width
         hist = np.zeros((m, width), dtype=np.int32)  # counts of a rank: < 2**31 (else int64)
         offsets = np.arange(m, dtype=np.intp) * width
@@ -299,10 +297,8 @@ class _Selection:
                     c1 = min(b, c0 + step)
                     space = scratch if c1 - c0 == shape[1] else None
                     idx = buckets(rows[:, c0:c1], slice(c0, c1), offsets[: c1 - c0], space)
-                    found = torch.bincount(
-                        torch.from_numpy(idx.ravel()), minlength=(c1 - c0) * width
-                    )
-                    hist[c0:c1] += found.numpy().reshape(c1 - c0, width)
+                    found = np.bincount(idx.ravel(), minlength=(c1 - c0) * width)
+                    hist[c0:c1] += found.reshape(c1 - c0, width)
 
             self.workers.map(block, m, rows.size)
 
