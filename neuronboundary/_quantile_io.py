@@ -177,9 +177,10 @@ class Workers:
     """Runs a function on contiguous blocks of rows of an array in parallel threads.
 
     As many threads as torch uses (``torch.get_num_threads()``, which a ``torchrun`` job sets
-    per process); one for small work. numpy releases the GIL in its loops (sorting and counting
-    included), every block is its own rows, and one task per thread per call keeps the threads
-    in step on a busy machine. The result never depends on the number of threads.
+    per process); one for small work. numpy releases the GIL in its elementwise loops,
+    comparisons and sorts (not in ``bincount``), every block is its own rows, and one task per
+    thread per call keeps the threads in step on a busy machine (no torch op is called in them:
+    each would open an OpenMP region). The result never depends on the number of threads.
     """
 
     def __init__(self) -> None:
