@@ -41,7 +41,7 @@ from neuronboundary._quantile_io import (
 
 #: Values compared together by the later passes: their temporaries stay in the CPU's cache.
 CHUNK_VALUES = 1 << 17
-#: Values of one ``bincount`` in pass 1 (its table of neurons x buckets stays in cache).
+#: Values counted together in pass 1 (their block of the histogram stays in cache).
 BINCOUNT_VALUES = 1 << 18
 #: Rows of the first batch whose quantile gets a bucket of its own in pass 1.
 SAMPLE_ROWS = 1024
@@ -287,7 +287,13 @@ class _Selection:
         offsets = np.arange(m, dtype=np.intp) * width
 
         def count(rows: np.ndarray) -> None:
+            import torch
+
             step = max(1, BINCOUNT_VALUES // rows.shape[0])
+            counts = torch.from_numpy(hist)
+            # index_add_ adds into the histogram in place: no fresh table to zero and add, a
+            # serial loop (no OpenMP region, which stalls on a busy machine), the GIL released
+            ones = torch.from_numpy(np.ones(rows.shape[0] * min(step, m), dtype=hist.dtype))
 
             def block(a: int, b: int) -> None:  # neurons [a, b): one thread's own counts
                 shape = (rows.shape[0], min(step, b - a))
@@ -297,8 +303,8 @@ class _Selection:
                     c1 = min(b, c0 + step)
                     space = scratch if c1 - c0 == shape[1] else None
                     idx = buckets(rows[:, c0:c1], slice(c0, c1), offsets[: c1 - c0], space)
-                    found = np.bincount(idx.ravel(), minlength=(c1 - c0) * width)
-                    hist[c0:c1] += found.reshape(c1 - c0, width)
+                    flat = torch.from_numpy(idx.reshape(-1))
+                    counts[c0:c1].view(-1).index_add_(0, flat, ones[: flat.shape[0]])
 
             self.workers.map(block, m, rows.size)
 
