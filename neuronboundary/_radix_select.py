@@ -36,7 +36,6 @@ from neuronboundary._quantile_io import (
     changed,
     progress,
     rank,
-    transposed,
 )
 
 #: Values compared together by the later passes: their temporaries stay in the CPU's cache.
@@ -153,7 +152,7 @@ def _first_summary(first: np.ndarray, q: float) -> tuple[int, str, Any, Any, Any
         lo[none] = hi[none] = 0
     # the quantile of up to SAMPLE_ROWS rows: any value serves (the buckets are exact whatever
     # it is), a tie at the rank is what it should catch; neurons as rows for partition's speed
-    sample = transposed(first[:SAMPLE_ROWS])
+    sample = np.ascontiguousarray(first[:SAMPLE_ROWS].T)
     k = rank(sample.shape[1], q)
     v = np.partition(sample, k, axis=1)[:, k]
     return first.shape[1], first.dtype.str, lo, hi, np.clip(v, lo, hi) + first.dtype.type(0)

@@ -206,8 +206,8 @@ def memory_bound(m: int, itemsize: int, bins: int = 2048) -> int:
     m x (bins + 5) int32 counts and a bool per count while narrowing it; one batch's bucket
     scratch (two floats and an intp a value) and its comparison mask (a bool a value); the last
     pass's values (at most m x bins: key, neuron, sort order); and a quarter more for numpy's
-    small temporaries. tracemalloc sees numpy's allocations, not torch's own temporaries (a
-    bincount table): those are bounded by the block sizes, not the rows."""
+    small temporaries. Every buffer of the route is numpy's, which tracemalloc sees (torch only
+    reads and adds into them)."""
     histogram = m * (bins + 5) * (4 + 1)
     batch = BATCH * m * (2 * itemsize + 8 + 1)
     last_pass = m * bins * (itemsize + 8 + 8)
