@@ -179,8 +179,10 @@ class Workers:
     As many threads as torch uses (``torch.get_num_threads()``, which a ``torchrun`` job sets
     per process); one for small work. numpy releases the GIL in its elementwise loops,
     comparisons and sorts (not in ``bincount``), every block is its own rows, and one task per
-    thread per call keeps the threads in step on a busy machine (no torch op is called in them:
-    each would open an OpenMP region). The result never depends on the number of threads.
+    thread per call keeps the threads in step on a busy machine. The only torch op called in
+    them, ``index_add_``, is a serial loop: a parallel one would open an OpenMP region per
+    call, which stalls when another process holds a core. The result never depends on the
+    number of threads.
     """
 
     def __init__(self) -> None:
