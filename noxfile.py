@@ -9,10 +9,12 @@ repository's reproduction, ``python -m reproduce`` (reproduce/, beside the libra
 from __future__ import annotations
 
 import os
+import platform
 import sys
 from pathlib import Path
 
 import nox
+import nox.command
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reproduce import browser_setup
@@ -97,6 +99,73 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
     )
     session.run("pytest", "-m", "docs", "tests/test_docs_site.py")
+
+
+#: Tests whose floats come from BLAS, oneDNN or ATen kernels (activations of real models, the
+#: PCA, networks read from torch modules, forward passes) and the doctests: what could depend on
+#: the CPU. About 20 s a setting.
+PORTABLE_TESTS = (
+    "tests/test_activations_similarity.py",
+    "tests/test_activations_any_module.py",
+    "tests/test_thread_independence.py",
+    "tests/test_layer.py",
+    "tests/test_network.py",
+    "tests/test_network_slices.py",
+    "tests/test_torch_blocks.py",
+    "tests/test_regions.py",
+    "tests/test_pretrained.py",
+    "tests/test_slicing.py",
+    "tests/test_sweep_interval.py",
+    "tests/test_ordinary_inputs.py",
+    "neuronboundary",  # the doctests
+)
+
+
+def kernel_paths() -> list[tuple[str, dict[str, str]]]:
+    """Settings that send this machine's floats through other kernels: MKL's conditional
+    numerical reproducibility branches (torch's BLAS), 1 and 3 threads for torch, MKL and
+    OpenBLAS (numpy's BLAS), ATen's and oneDNN's plainest vector code, OpenBLAS's oldest x86
+    kernel."""
+    paths = [
+        ("MKL_CBWR=COMPATIBLE", {"MKL_CBWR": "COMPATIBLE"}),
+        ("MKL_CBWR=AVX2", {"MKL_CBWR": "AVX2"}),
+        ("MKL_CBWR=AUTO", {"MKL_CBWR": "AUTO"}),
+    ]
+    for n in ("1", "3"):
+        threads = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n}
+        paths.append((f"{n} thread(s)", threads))
+    paths.append(
+        (
+            "ATEN_CPU_CAPABILITY=default",
+            {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+        )
+    )
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        paths.append(("OPENBLAS_CORETYPE=Prescott", {"OPENBLAS_CORETYPE": "Prescott"}))
+    return paths
+
+
+@nox.session(default=False)
+def portability(session: nox.Session) -> None:
+    """Run the float-touching tests under the other kernel paths this machine offers (see
+    kernel_paths): a test that holds only on the CPU that wrote it fails here. Arguments replace
+    the test selection. Runs every setting, then fails naming the ones that failed."""
+    install(session, "test")
+    tests = session.posargs or PORTABLE_TESTS
+    failed = []
+    for name, env in kernel_paths():
+        session.log(f"portability: {name}")
+        try:
+            session.run("pytest", "-q", "-p", "no:cacheprovider", *tests, env=env)
+        except nox.command.CommandFailed:
+            failed.append(name)
+    if failed:
+        session.error(
+            f"the float-touching tests fail under {'; '.join(failed)}: some test depends on "
+            f"the CPU's kernels (compare such floats within a stated bound, see "
+            f"tests/test_activations_similarity.py)."
+        )
+    session.log(f"portability: all {len(kernel_paths())} settings pass")
 
 
 @nox.session(default=False)

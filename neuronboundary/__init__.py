@@ -6,7 +6,7 @@ the input space into regions of constant sign pattern, and groups of neurons ove
 """
 
 from neuronboundary._torch_network import find_linear, linear_layer_names
-from neuronboundary.activations import collect_activations, iter_activations
+from neuronboundary.activations import ActivationStream, collect_activations, iter_activations
 from neuronboundary.arrangement import Arrangement2D, Region, arrangement_2d
 from neuronboundary.groups import (
     GroupPartition1D,
@@ -39,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PCA",
+    "ActivationStream",
     "Arrangement2D",
     "BoxRegions",
     "GroupPartition1D",

@@ -30,12 +30,26 @@ threshold is returned as ``+0.0`` (numpy returns whichever zero its partition le
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from neuronboundary._quantile_io import (
+    Group,
+    Workers,
+    as_batch,
+    is_array,
+    passes,
+    rank,
+    transposed,
+)
+from neuronboundary._quantile_io import progress as progress_bar
+from neuronboundary._radix_select import from_ukeys, radix_select, ukeys
+from neuronboundary._validate import shown
 
 __all__ = ["QuantileThresholds", "StreamingQuantiles", "quantile_thresholds"]
 
@@ -64,6 +78,11 @@ class QuantileThresholds:
         activations ``<= v`` and ``< v``. True with ties.
     passes : int
         How many times the data was read (0 for an in-memory array).
+    neuron_shape : tuple of int
+        The shape of one sample's neurons when the activations came from
+        :func:`~neuronboundary.iter_activations` (e.g. ``(C, H, W)`` for a ``Conv2d``);
+        ``(m,)`` otherwise. ``values.reshape(neuron_shape)`` puts each threshold at its channel
+        and position.
     """
 
     values: np.ndarray
@@ -72,6 +91,11 @@ class QuantileThresholds:
     exact: bool
     max_rank_error: float
     passes: int = 1
+    neuron_shape: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.neuron_shape:
+            object.__setattr__(self, "neuron_shape", (int(self.values.shape[0]),))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.values if dtype is None else self.values.astype(dtype)
@@ -102,7 +126,7 @@ def _check_q(q: Any) -> float:
     if isinstance(q, (bool, np.bool_)) or not isinstance(q, numbers.Real):
         raise TypeError(
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got "
-            f"{type(q).__name__} {q!r}."
+            f"{type(q).__name__} {shown(q)}."
         )
     value = float(q)
     if not 0.0 <= value <= 1.0:  # also refuses NaN
@@ -110,197 +134,6 @@ def _check_q(q: Any) -> float:
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got {value!r}."
         )
     return value
-
-
-def _rank(n: int, q: float) -> int:
-    """0-based rank of the quantile, computed exactly as ``numpy.quantile(method=
-    "inverted_cdf")`` does (same float64 operations)."""
-    index = n * np.float64(q) - 1
-    previous = np.floor(index)
-    k = previous if index - previous == 0 else previous + 1
-    return int(max(k, 0))
-
-
-def _as_batch(
-    batch: Any, m: int | None, name: str = "activations", check: bool = True
-) -> np.ndarray:
-    """One (b, m) batch as a C-contiguous float32 or float64 numpy array, checked finite."""
-    if (
-        isinstance(batch, (tuple, list))
-        and batch
-        and hasattr(batch[0], "shape")
-        and len(batch[0].shape) == 2
-    ):
-        batch = batch[0]  # (activations, targets, ...) from a DataLoader
-    if hasattr(batch, "detach") and hasattr(batch, "cpu"):  # torch.Tensor
-        import torch
-
-        batch = batch.detach()
-        if batch.dtype in (torch.float16, torch.bfloat16):
-            batch = batch.float()
-        batch = batch.cpu().numpy()
-    try:
-        arr = np.asarray(batch)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"each batch of {name} must be numbers; got {err}") from None
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(
-            f"{name} must be numbers; got dtype {arr.dtype} (type {type(batch).__name__})."
-        )
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float32 if arr.dtype == np.float16 else np.float64)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"each batch of {name} must have shape (b, m), one column per neuron; got shape "
-            f"{arr.shape}. Reshape it, e.g. x.reshape(-1, m)."
-        )
-    if m is not None and arr.shape[1] != m:
-        raise ValueError(
-            f"every batch of {name} must have the same number of neurons {m}; got {arr.shape[1]}."
-        )
-    if check and not np.isfinite(arr).all():
-        raise ValueError(
-            f"{name} must be finite; a batch holds NaN or inf. Remove or replace them first."
-        )
-    return np.ascontiguousarray(arr)
-
-
-def _block_rows(m: int) -> int:
-    return max(1, (1 << 22) // max(1, m))  # blocks of about 4M values
-
-
-def _array_blocks(array: Any) -> Callable[[], Iterator[Any]]:
-    rows = array.shape[0]
-    step = _block_rows(int(array.shape[1]))
-
-    def blocks() -> Iterator[Any]:
-        for start in range(0, rows, step):
-            yield array[start : start + step]
-
-    return blocks
-
-
-def _is_array(source: Any) -> bool:
-    return hasattr(source, "shape") and hasattr(source, "__getitem__")
-
-
-def _passes(source: Any) -> tuple[Callable[[], Iterable[Any]], bool]:
-    """(a function giving one pass over the batches, whether it can be called again)."""
-    if _is_array(source):
-        if len(source.shape) != 2:
-            raise ValueError(
-                f"activations must have shape (n, m), one column per neuron; got shape "
-                f"{tuple(source.shape)}."
-            )
-        return _array_blocks(source), True
-    if callable(source):
-
-        def fresh() -> Iterable[Any]:
-            batches = source()
-            if not hasattr(batches, "__iter__"):
-                raise TypeError(
-                    f"a callable source must return an iterable of (b, m) batches; it returned "
-                    f"{type(batches).__name__}."
-                )
-            return batches
-
-        return fresh, True
-    if hasattr(source, "__iter__") and not isinstance(source, (str, bytes, dict)):
-        reusable = iter(source) is not source  # a container or DataLoader, not an iterator
-        return (lambda: source), reusable
-    raise TypeError(
-        f"activations must be an (n, m) array/tensor, an iterable of (b, m) batches (list, "
-        f"DataLoader, generator) or a callable returning one; got {type(source).__name__}."
-    )
-
-
-def _progress(batches: Iterable[Any], show: bool, desc: str) -> Iterable[Any]:
-    if not show:
-        return batches
-    from tqdm.auto import tqdm
-
-    return tqdm(batches, desc=desc, unit="batch")
-
-
-# ----------------------------------------------------------------------- order-preserving keys
-
-
-def _keys(arr: np.ndarray) -> np.ndarray:
-    """Signed integers in the order of the floats (``-0.0`` keyed as ``+0.0``)."""
-    width = arr.dtype.itemsize * 8
-    ints = (arr + arr.dtype.type(0)).view(np.int32 if width == 32 else np.int64)  # -0 -> +0
-    low = ints >> (width - 1)
-    low &= (1 << (width - 1)) - 1
-    ints ^= low
-    return ints
-
-
-def _floats(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Inverse of :func:`_keys` (the map is an involution on the bits)."""
-    width = np.dtype(dtype).itemsize * 8
-    ints = keys.astype(np.int32 if width == 32 else np.int64)
-    ints ^= (ints >> (width - 1)) & ((1 << (width - 1)) - 1)
-    return ints.view(dtype).astype(np.float64)
-
-
-# ------------------------------------------------------------------------- process groups
-
-
-class _Group:
-    """The collective operations of a ``torch.distributed`` group, or none (one process)."""
-
-    def __init__(self, group: Any) -> None:
-        self.group = None
-        self.active = False
-        if group is None or group is False:
-            return
-        import torch.distributed as dist
-
-        if not (dist.is_available() and dist.is_initialized()):
-            raise ValueError(
-                "group was given but torch.distributed is not initialised: call "
-                "torch.distributed.init_process_group(...) first (torchrun does it for you), "
-                "or pass group=None for one process."
-            )
-        self.group = None if group is True else group
-        self.active = True
-        self.device = "cpu"
-        if dist.get_backend(self.group) == "nccl":  # pragma: no cover - needs GPUs
-            import torch
-
-            self.device = torch.device("cuda", torch.cuda.current_device())
-
-    def gather(self, obj: Any) -> list[Any]:
-        if not self.active:
-            return [obj]
-        import torch.distributed as dist
-
-        out: list[Any] = [None] * dist.get_world_size(self.group)
-        dist.all_gather_object(out, obj, group=self.group)
-        return out
-
-    def sum(self, counts: np.ndarray) -> np.ndarray:
-        if not self.active:
-            return counts
-        import torch
-        import torch.distributed as dist
-
-        tensor = torch.from_numpy(np.ascontiguousarray(counts, dtype=np.int64))
-        tensor = tensor.to(self.device)
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM, group=self.group)
-        return tensor.cpu().numpy()
-
-    def agree(self, error: BaseException | None) -> None:
-        """Raise the same error on every rank if any rank failed (no rank is left waiting)."""
-        if not self.active:
-            if error is not None:
-                raise error
-            return
-        errors = self.gather(None if error is None else (type(error), str(error)))
-        for rank, failure in enumerate(errors):
-            if failure is not None:
-                kind, text = failure
-                raise kind(f"rank {rank}: {text}") from error
 
 
 # ---------------------------------------------------------------------------- exact routes
@@ -319,277 +152,14 @@ def _exact_in_memory(array: Any, q: float) -> QuantileThresholds:
         raise ValueError(
             f"activations have no rows (shape {array.shape}); nothing to take a quantile of."
         )
-    k = _rank(n, q)
+    k = rank(n, q)
     values = np.empty(m)
     block = max(1, (64 * 2**20) // max(1, n * 8))  # bound the working copy
     for start in range(0, m, block):
-        part = _as_batch(array[:, start : start + block], None)
+        part = as_batch(array[:, start : start + block], None)
         part = part + part.dtype.type(0)  # -0.0 -> +0.0, and a copy that partition may reorder
         values[start : start + block] = np.partition(part, k, axis=0)[k]
     return QuantileThresholds(values=values, q=q, n=n, exact=True, max_rank_error=0.0, passes=0)
-
-
-def _ukeys(arr: np.ndarray) -> np.ndarray:
-    """Unsigned integers in the order of the floats, ``-0.0`` keyed as ``+0.0``."""
-    width = arr.dtype.itemsize * 8
-    keys = _keys(arr).view(np.uint32 if width == 32 else np.uint64)
-    keys ^= np.array(1 << (width - 1), dtype=keys.dtype)
-    return keys
-
-
-def _from_ukeys(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Inverse of :func:`_ukeys` (``-0.0``'s own key gives ``-0.0``), as ``dtype``."""
-    width = np.dtype(dtype).itemsize * 8
-    signed = (keys ^ np.array(1 << (width - 1), dtype=keys.dtype)).view(
-        np.int32 if width == 32 else np.int64
-    )
-    return _floats(signed, dtype).astype(dtype)
-
-
-class _FirstPass:
-    """Buckets of the first pass: ``clip((x - lo) * scale + 1, 0, bins + 1)`` truncated, with
-    ``lo``/``scale`` per neuron from the first batches of every rank (their min and max).
-
-    Each step is a monotone float operation, so the buckets are consecutive intervals of values
-    whatever the rounding, and :meth:`bounds` finds each one's exact key interval by bisection,
-    evaluating the same operations on the same dtype. Far finer than the top bits of the floats
-    where the data lies: on ordinary data the second pass can already collect and select.
-    """
-
-    def __init__(self, lo: np.ndarray, hi: np.ndarray, nbins: int, dtype: np.dtype) -> None:
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            span = hi.astype(np.float64) - lo.astype(np.float64)
-            scale = (nbins / span).astype(dtype)
-        self.scale = np.where(np.isfinite(scale) & (scale > 0), scale, dtype.type(1))
-        self.lo = lo.astype(dtype)
-        self.top = dtype.type(nbins + 1)
-        self.one = dtype.type(1)
-        self.dtype = dtype
-
-    def __call__(self, x: np.ndarray, cols: slice = slice(None)) -> np.ndarray:
-        """Buckets (0 .. bins + 1) of ``x``, whose columns are the neurons ``cols``."""
-        with np.errstate(over="ignore"):
-            t = x - self.lo[cols]
-            t *= self.scale[cols]
-            t += self.one
-        np.clip(t, 0, self.top, out=t)
-        return t.astype(np.int64)
-
-    def bounds(self, bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each neuron's exact interval of unsigned keys ``[low, high]`` holding its bucket."""
-        biggest = np.finfo(self.dtype).max
-        ends = _ukeys(np.array([-biggest, biggest], dtype=self.dtype))
-
-        def first_at_least(target: np.ndarray) -> np.ndarray:
-            low = np.full(target.shape, ends[0])
-            high = np.full(target.shape, ends[1]) + 1  # one past the last finite key
-            while np.any(low < high):
-                mid = low + (high - low) // 2
-                below = self(_from_ukeys(mid, self.dtype)[None, :])[0] < target
-                low = np.where(below & (low < high), mid + 1, low)
-                high = np.where(~below & (low < high), mid, high)
-            return low
-
-        return first_at_least(bucket), first_at_least(bucket + 1) - 1
-
-
-def _radix_select(
-    one_pass: Callable[[], Iterable[Any]],
-    q: float,
-    *,
-    group: _Group,
-    bits: int,
-    max_bytes: int,
-    progress: bool,
-) -> QuantileThresholds:
-    """Exact per-neuron quantile: histogram passes narrowing a bracket of keys, then a last pass
-    that collects what is left in the brackets and selects among it."""
-    nbins = 1 << bits
-    chunk_values = 1 << 17  # values handled together: temporaries stay in the CPU's cache
-
-    def batches(p: int) -> Iterator[np.ndarray]:
-        m = None
-        for batch in _progress(one_pass(), progress, f"quantiles, pass {p + 1}"):
-            arr = _as_batch(batch, m, check=p == 0)  # later passes: the counts catch changes
-            m = arr.shape[1]
-            yield arr
-
-    def chunks(arrays: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        for arr in arrays:
-            step = max(1, chunk_values // max(1, arr.shape[1]))
-            for start in range(0, arr.shape[0], step):
-                yield arr[start : start + step]
-
-    # ---- pass 1: the first batch of every rank sets the buckets, then count them
-    stream = batches(0)
-    first, error = None, None
-    try:
-        first = next(stream, None)
-    except (TypeError, ValueError) as err:
-        error = err
-    group.agree(error)
-    local = None
-    if first is not None:
-        local = (first.shape[1], first.dtype.str, first.min(axis=0), first.max(axis=0))
-    everyone = [s for s in group.gather(local) if s is not None]
-    if not everyone:
-        raise ValueError("activations are empty: no batch with rows was given.")
-    if len({(s[0], s[1]) for s in everyone}) > 1:
-        raise ValueError(
-            f"the ranks' activations differ in number of neurons or dtype: "
-            f"{[(s[0], s[1]) for s in everyone]} (rank order); every rank must give (b, m) "
-            f"batches of one dtype."
-        )
-    m, dtype = everyone[0][0], np.dtype(everyone[0][1])
-    lo = np.min([s[2] for s in everyone], axis=0)
-    hi = np.max([s[3] for s in everyone], axis=0)
-    bucket_of = _FirstPass(lo, hi, nbins, dtype)
-    width = nbins + 2
-    offsets = (np.arange(m, dtype=np.int64) * width)[None, :]
-    hist = np.zeros(m * width, dtype=np.int32)  # counts of a rank: < 2**31 (else int64)
-
-    def count(rows: np.ndarray) -> None:
-        """Count a block of neurons at a time with ``bincount``, whose fresh array of every
-        bucket of the block costs at most 2 buckets per value when rows >= buckets / 2."""
-        table = hist.reshape(m, width)
-        step = max(1, (1 << 18) // rows.shape[0])
-        for c0 in range(0, m, step):
-            cols = slice(c0, min(m, c0 + step))
-            idx = bucket_of(rows[:, cols], cols)
-            idx += offsets[:, : idx.shape[1]]
-            found = np.bincount(idx.ravel(), minlength=idx.shape[1] * width)
-            table[cols] += found.reshape(-1, width).astype(hist.dtype)
-
-    n, error, staged = 0, None, []
-    try:
-        for batch in _chain(first, stream) if first is not None else ():
-            if batch.dtype != dtype:
-                raise TypeError(
-                    f"batches mix {dtype} and {batch.dtype} activations; give one dtype "
-                    f"(e.g. cast every batch to float32)."
-                )
-            n += batch.shape[0]
-            if n >= 2**31 and hist.dtype == np.int32:
-                hist = hist.astype(np.int64)
-            staged.append(batch)  # small batches are pooled up to half as many rows as buckets
-            if sum(b.shape[0] for b in staged) * 2 >= width:
-                count(np.concatenate(staged) if len(staged) > 1 else staged[0])
-                staged = []
-        if staged:
-            count(np.concatenate(staged))
-    except (TypeError, ValueError) as err:
-        error = err
-    group.agree(error)
-    n_total = sum(group.gather(n))
-    hist = group.sum(hist)
-    passes = 1
-    rank = np.full(m, _rank(n_total, q), dtype=np.int64)
-    rows = np.arange(m)
-
-    def narrow(counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each neuron's bucket holding its rank, and that bucket's count; updates ``rank``."""
-        cum = counts.reshape(m, -1)[:, :size]
-        np.cumsum(cum, axis=1, out=cum)  # in place: no second table of m x bins
-        bucket = (cum <= rank[:, None]).sum(axis=1)
-        below = np.where(bucket > 0, cum[rows, np.maximum(bucket - 1, 0)], 0)
-        rank[:] -= below
-        return bucket, cum[rows, bucket] - below
-
-    bucket, count = narrow(hist, nbins + 2)
-    counts_dtype, hist = hist.dtype, None
-    low, high = bucket_of.bounds(bucket)  # unsigned keys, inclusive
-    minus_zero = _ukeys(np.array([0.0], dtype=dtype))[0] - 1  # -0.0's own key: never a value's
-    itemsize = dtype.itemsize + 8
-
-    def inside(arr: np.ndarray, flo: np.ndarray, fhi: np.ndarray):
-        """Columns and keys of the values within their neuron's bracket."""
-        within = arr >= flo
-        within &= arr <= fhi
-        r, c = np.nonzero(within)
-        return c, _ukeys(arr[r, c])
-
-    def float_bounds() -> tuple[np.ndarray, np.ndarray]:
-        top = np.where(high == minus_zero, high - 1, high)  # x <= -0.0 would take +0.0 too
-        return _from_ukeys(low, dtype)[None, :], _from_ukeys(top, dtype)[None, :]
-
-    while np.any(low < high):
-        flo, fhi = float_bounds()
-        if int(count.sum()) * itemsize <= max_bytes:
-            # ---- last pass: collect the values left in each bracket and select among them
-            cols, keys, seen, error = [], [], 0, None
-            try:
-                for arr in chunks(batches(passes)):
-                    seen += arr.shape[0]
-                    c, key = inside(arr, flo, fhi)
-                    cols.append(c)
-                    keys.append(key)
-                if seen != n:
-                    raise ValueError(_changed(n, seen))
-            except (TypeError, ValueError) as err:
-                error = err
-            group.agree(error)
-            passes += 1
-            col = np.concatenate(cols) if cols else np.zeros(0, np.intp)
-            key = np.concatenate(keys) if keys else np.zeros(0, low.dtype)
-            if group.active:
-                parts = group.gather((col, key))
-                col = np.concatenate([c for c, _ in parts])
-                key = np.concatenate([k for _, k in parts])
-            if col.shape[0] != int(count.sum()):
-                raise ValueError(_changed(n_total, -1))
-            order = np.lexsort((key, col))
-            starts = np.concatenate([[0], np.cumsum(count)[:-1]])
-            low = high = key[order][starts + rank]
-            break
-        # ---- a histogram pass over each bracket, split into at most `nbins` buckets
-        span = high - low
-        shift = np.zeros(m, dtype=low.dtype)
-        while np.any((span >> shift) >= nbins):
-            shift += ((span >> shift) >= nbins).astype(low.dtype)
-        hist = np.zeros(m * nbins, dtype=counts_dtype)
-        seen, error = 0, None
-        try:
-            for arr in chunks(batches(passes)):
-                seen += arr.shape[0]
-                c, key = inside(arr, flo, fhi)
-                sub = ((key - low[c]) >> shift[c]).astype(np.int64)
-                np.add.at(hist, c * nbins + sub, hist.dtype.type(1))
-            if seen != n:
-                raise ValueError(_changed(n, seen))
-        except (TypeError, ValueError) as err:
-            error = err
-        group.agree(error)
-        passes += 1
-        hist = group.sum(hist)
-        if not np.array_equal(hist.reshape(m, -1).sum(axis=1), count):
-            raise ValueError(_changed(n_total, -1))
-        bucket, count = narrow(hist, nbins)
-        hist = None
-        low = low + (bucket.astype(low.dtype) << shift)
-        high = low + np.minimum((np.ones_like(shift) << shift) - 1, high - low)  # no overflow
-    return QuantileThresholds(
-        values=_from_ukeys(low, dtype).astype(np.float64) + 0.0,
-        q=q,
-        n=n_total,
-        exact=True,
-        max_rank_error=0.0,
-        passes=passes,
-    )
-
-
-def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    yield first
-    yield from rest
-
-
-def _changed(expected: int, seen: int) -> str:
-    got = f"{seen} rows" if seen >= 0 else "different values"
-    return (
-        f"the source gave {got} on a later pass but {expected} rows on the first: exact "
-        f"quantiles read the data several times and need the same data each time (no "
-        f"shuffling across ranks, no random augmentation, the model in eval mode). Use "
-        f"method='sketch' for a single pass."
-    )
 
 
 # ----------------------------------------------------------------------------- the sketch
@@ -625,7 +195,7 @@ class StreamingQuantiles:
 
     def __init__(self, k: int = 2048) -> None:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 16 or k % 2:
-            raise ValueError(f"k must be an even integer >= 16; got {k!r}.")
+            raise ValueError(f"k must be an even integer >= 16; got {shown(k)}.")
         self.k = int(k)
         self.m: int | None = None
         self.n = 0
@@ -639,32 +209,41 @@ class StreamingQuantiles:
 
     def update(self, batch: Any) -> None:
         """Add a batch of activations, shape (b, m) (numpy, torch, lists)."""
-        arr = _as_batch(batch, self.m)
+        arr = as_batch(batch, self.m)
         if self.m is None:
             self.m, self.dtype = arr.shape[1], arr.dtype
             self._fill = np.empty((self.k, self.m), dtype=self.dtype)
         elif arr.dtype != self.dtype and arr.dtype == np.float64:
             self._widen()
         self.n += arr.shape[0]
-        start = 0
-        while start < arr.shape[0]:
-            take = min(self.k - self._filled, arr.shape[0] - start)
-            self._fill[self._filled : self._filled + take] = arr[start : start + take]
-            self._filled += take
-            start += take
-            if self._filled == self.k:
-                self._filled = 0
-                self._compact(_transpose(self._fill), 0)
+        workers = Workers()
+        try:
+            start = 0
+            while start < arr.shape[0]:
+                if self._filled == 0 and arr.shape[0] - start >= self.k:  # a whole buffer
+                    self._compact(transposed(arr[start : start + self.k]), 0, workers)
+                    start += self.k
+                    continue
+                take = min(self.k - self._filled, arr.shape[0] - start)
+                self._fill[self._filled : self._filled + take] = arr[start : start + take]
+                self._filled += take
+                start += take
+                if self._filled == self.k:
+                    self._filled = 0
+                    self._compact(transposed(self._fill), 0, workers)
+        finally:
+            workers.close()
 
     def _widen(self) -> None:
         self.dtype = np.dtype(np.float64)
         self.levels = [b.astype(np.float64) for b in self.levels]
         self._fill = self._fill.astype(np.float64)
 
-    def _compact(self, buffer: np.ndarray, level: int) -> None:
+    def _compact(self, buffer: np.ndarray, level: int, workers: Workers) -> None:
         """Sort a full (m, k) buffer of weight 2^level, keep every other value into level + 1."""
         while True:
-            buffer.sort(axis=1)
+            m = buffer.shape[0]
+            workers.map(lambda a, b, rows=buffer: rows[a:b].sort(axis=1), m, buffer.size)
             half = buffer[:, self._flip :: 2]
             self._flip ^= 1
             self.rank_error += 2**level
@@ -683,6 +262,11 @@ class StreamingQuantiles:
 
     def items(self) -> tuple[np.ndarray, np.ndarray]:
         """The sketch's weighted values: ``values`` (m, r) float64 and ``weights`` (r,) int64."""
+        values, weights = self._weighted()
+        return values.astype(np.float64), weights
+
+    def _weighted(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`items`, the values in the activations' own dtype."""
         if self.m is None:
             raise ValueError("no activations were given: the stream was empty.")
         parts, weights = [], []
@@ -695,8 +279,7 @@ class StreamingQuantiles:
         if self._filled:
             parts.append(self._fill[: self._filled].T)
             weights.append(np.ones(self._filled, dtype=np.int64))
-        values = np.concatenate(parts, axis=1).astype(np.float64)
-        return values, np.concatenate(weights)
+        return np.concatenate(parts, axis=1), np.concatenate(weights)
 
     def quantile(self, q: float) -> QuantileThresholds:
         """Per-neuron quantile at level ``q`` of everything seen so far (see the class bound).
@@ -707,15 +290,8 @@ class StreamingQuantiles:
         q = _check_q(q)
         if self.n == 0 or self.m is None:
             raise ValueError("no activations were given: the stream was empty.")
-        values, weights = self.items()
+        values, weights = self._weighted()
         return _select(values, weights, self.n, self.rank_error, q)
-
-
-def _transpose(rows: np.ndarray) -> np.ndarray:
-    """A (k, m) array as a new C-contiguous (m, k) array (torch's blocked copy is faster)."""
-    import torch
-
-    return torch.from_numpy(rows).t().contiguous().numpy()
 
 
 def _select(
@@ -725,22 +301,33 @@ def _select(
 
     With counts off by at most ``E`` (= ``rank_error``) for every threshold, the chosen ``v`` has
     ``n F(v) >= k + 1 - E >= n q - E`` and ``n F(v-) <= k + E < n q + E``; one more row covers
-    the float rounding of ``n q``: the bound is ``(E + 1) / n``.
+    the float rounding of ``n q``: the bound is ``(E + 1) / n``. The order of equal values
+    does not matter: the first position whose cumulated weight reaches the target holds that
+    smallest value whatever it is.
     """
     m = values.shape[0]
-    target = _rank(n, q) + 1
+    target = rank(n, q) + 1
     picked = np.empty(m)
     block = max(1, (16 * 2**20) // max(1, values.shape[1] * 8))  # bound the sort's memory
+    levels = np.log2(weights).astype(np.uint64)  # weights are powers of two: 2**0 .. 2**62
     for lo in range(0, m, block):
         part = values[lo : lo + block]
+        if part.dtype == np.float32:  # sort a value's key and its level in one uint64
+            packed = (ukeys(part).astype(np.uint64) << np.uint64(6)) | levels
+            packed.sort(axis=1)
+            cum = np.cumsum(np.left_shift(1, (packed & np.uint64(63)).astype(np.int64)), axis=1)
+            idx = np.minimum((cum < target).sum(axis=1), part.shape[1] - 1)
+            keys = packed[np.arange(part.shape[0]), idx] >> np.uint64(6)
+            picked[lo : lo + block] = from_ukeys(keys.astype(np.uint32), part.dtype)
+            continue
         order = np.argsort(part, axis=1, kind="stable")
         cum = np.cumsum(weights[order], axis=1)  # weighted counts of values <= each
         idx = np.minimum((cum < target).sum(axis=1), part.shape[1] - 1)
         rows = np.arange(part.shape[0])
-        picked[lo : lo + block] = part[rows, order[rows, idx]] + 0.0  # -0.0 -> +0.0
+        picked[lo : lo + block] = part[rows, order[rows, idx]]
     exact = rank_error == 0
     return QuantileThresholds(
-        values=picked,
+        values=picked + 0.0,  # -0.0 -> +0.0
         q=q,
         n=n,
         exact=exact,
@@ -772,7 +359,9 @@ def quantile_thresholds(
     Parameters
     ----------
     source : array-like, iterable or callable
-        The activations, one column per neuron: an (n, m) numpy array, memmap or torch tensor;
+        The activations, one column per neuron: an (n, m) numpy array, memmap or torch tensor
+        (or (n, C, H, W)..., e.g. ``collect_activations(..., flatten=False)``: each sample's
+        neurons are flattened, and their shape is kept in ``neuron_shape``);
         a sequence of (b, m) batches (list, tuple, ``DataLoader``; a batch may be a tuple whose
         first element is the activations); a zero-argument callable returning a fresh iterator
         of batches (e.g. ``lambda: iter_activations(model, layer, loader)``: the model is run
@@ -837,16 +426,21 @@ def quantile_thresholds(
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}.")
     if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 2:
-        raise ValueError(f"bins must be a power of two >= 2; got {bins!r}.")
+        raise ValueError(f"bins must be a power of two >= 2; got {shown(bins)}.")
     bits = int(bins).bit_length() - 1
     if 1 << bits != bins or bits > 16:
-        raise ValueError(f"bins must be a power of two between 2 and 2**16; got {bins!r}.")
+        raise ValueError(f"bins must be a power of two between 2 and 2**16; got {shown(bins)}.")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
-        raise TypeError(f"max_bytes must be an integer number of bytes; got {max_bytes!r}.")
-    procs = _Group(group)
+        raise TypeError(f"max_bytes must be an integer number of bytes; got {shown(max_bytes)}.")
+    procs = Group(group)
     one_pass, reusable, error = None, False, None
+    shape: list[Any] = [getattr(source, "neuron_shape", None)]  # of one sample's neurons
+    if is_array(source) and len(source.shape) > 2:  # e.g. (n, C, H, W): flattened, shape kept
+        shape[0] = tuple(int(d) for d in source.shape[1:])
+        source = source.reshape(source.shape[0], -1)
     try:
-        one_pass, reusable = _passes(source)
+        one_pass, reusable = passes(source)
+        one_pass = _recording(one_pass, shape)
         if method == "exact" and not reusable:
             raise ValueError(
                 "method='exact' reads the data several times, but source is a one-shot "
@@ -863,7 +457,7 @@ def quantile_thresholds(
         held, size, rest = [], 0, None
         batches = iter(one_pass())
         for batch in batches:
-            arr = _as_batch(batch, held[0].shape[1] if held else None)
+            arr = as_batch(batch, held[0].shape[1] if held else None)
             held.append(arr)
             size += arr.nbytes
             if size > max_bytes:
@@ -879,21 +473,47 @@ def quantile_thresholds(
 
             one_pass = replay
     if method == "sketch" or not reusable:
-        return _sketch(one_pass, q, procs, k, progress)
-    if _is_array(source) and not procs.active and not isinstance(source, np.memmap):
-        return _exact_in_memory(source, q)
-    return _radix_select(
-        one_pass, q, group=procs, bits=bits, max_bytes=int(max_bytes), progress=progress
-    )
+        result = _sketch(one_pass, q, procs, k, progress)
+    elif is_array(source) and not procs.active and not isinstance(source, np.memmap):
+        result = _exact_in_memory(source, q)
+    else:
+        values, n, passes_made = radix_select(
+            one_pass, q, group=procs, bits=bits, max_bytes=int(max_bytes), show_progress=progress
+        )
+        result = QuantileThresholds(
+            values=values, q=q, n=n, exact=True, max_rank_error=0.0, passes=passes_made
+        )
+    if not shape[0] or int(np.prod(shape[0])) != len(result):
+        return result
+    return dataclasses.replace(result, neuron_shape=tuple(int(d) for d in shape[0]))
+
+
+def _recording(
+    one_pass: Callable[[], Iterable[Any]], shape: list[Any]
+) -> Callable[[], Iterable[Any]]:
+    """``one_pass`` that keeps, in ``shape[0]``, the neuron shape its iterable knows (an
+    :class:`~neuronboundary.ActivationStream` learns it from its first batch)."""
+
+    class Recorded:
+        def __init__(self, batches: Iterable[Any]) -> None:
+            self.batches = batches
+
+        def __iter__(self) -> Iterator[Any]:
+            yield from self.batches
+            known = getattr(self.batches, "neuron_shape", None)
+            if known:
+                shape[0] = known
+
+    return lambda: Recorded(one_pass())
 
 
 def _sketch(
-    one_pass: Callable[[], Iterable[Any]], q: float, group: _Group, k: int, progress: bool
+    one_pass: Callable[[], Iterable[Any]], q: float, group: Group, k: int, progress: bool
 ) -> QuantileThresholds:
     sketch = StreamingQuantiles(k)
     error = None
     try:
-        for batch in _progress(one_pass(), progress, "quantiles (sketch)"):
+        for batch in progress_bar(one_pass(), progress, "quantiles (sketch)"):
             sketch.update(batch)
     except (TypeError, ValueError) as err:
         error = err

@@ -64,7 +64,8 @@ def similarity(layer: NeuronLayer, mode: str = "both") -> np.ndarray:
         _, offsets = layer.hyperplanes()
         const = np.isnan(offsets)
         beta = np.where(const, 0.0, offsets)
-        with np.errstate(invalid="ignore"):  # offsets beyond float64 are +-inf: inf - inf
+        # offsets beyond float64 are +-inf (inf - inf) or so far apart that their distance is
+        with np.errstate(invalid="ignore", over="ignore"):  # inf: similarity 0 either way
             sim = 1.0 / (1.0 + np.abs(beta[:, None] - beta[None, :]))
         sim[np.isnan(sim)] = 0.0  # two boundaries out of float64 range: not known to be close
         sim[const, :] = 0.0

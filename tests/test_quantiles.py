@@ -7,6 +7,8 @@ its stated bound of ``q``, ties or not.
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import torch
@@ -37,7 +39,7 @@ def assert_rank_interval(data: np.ndarray, result) -> None:
     assert np.all(result.q <= at_most + e), (at_most, result.q, e)
 
 
-SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 3.0, -2.5, 1e-30, -1e30, 1e20]
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 3.0, -2.5, 1e-30, -1e30, 1e20, np.inf, -np.inf]
 
 
 @st.composite
@@ -181,6 +183,89 @@ def test_30m_adversarial_values_exact_and_sketched():
     assert_rank_interval(data, sketch)
 
 
+def kinds_of_columns(rows: int, rng: np.random.Generator, m: int = 8) -> dict[str, np.ndarray]:
+    """Every kind of column the exact route must handle in bounded memory, m columns each."""
+    normal = rng.standard_normal((rows, m))
+    r = rng.random((rows, m))
+    return {
+        "normal": normal,
+        "90% ties": np.where(r < 0.9, 1.0, normal),
+        "constant": np.full((rows, m), 2.5),
+        "0/1": (r < 0.3) * 1.0,
+        "post-ReLU zeros": np.maximum(normal, 0.0),
+        "+-0": np.where(r < 0.6, np.where(r < 0.3, -0.0, 0.0), normal),
+        "infinities": np.where(r < 0.1, np.inf, np.where(r > 0.95, -np.inf, normal)),
+    }
+
+
+BATCH = 4096
+
+
+def memory_bound(m: int, itemsize: int, bins: int = 2048) -> int:
+    """What the exact multi-pass route may hold, whatever the number of rows: a histogram of
+    m x (bins + 5) int32 counts and a bool per count while narrowing it; one batch's bucket
+    scratch (two floats and an intp a value) and its comparison mask (a bool a value); the last
+    pass's values (at most m x bins: key, neuron, sort order); and a quarter more for numpy's
+    small temporaries. Every buffer of the route is numpy's, which tracemalloc sees (torch only
+    reads and adds into them)."""
+    histogram = m * (bins + 5) * (4 + 1)
+    batch = BATCH * m * (2 * itemsize + 8 + 1)
+    last_pass = m * bins * (itemsize + 8 + 8)
+    return int(1.25 * (histogram + batch + last_pass))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", list(kinds_of_columns(10, np.random.default_rng(0))))
+def test_exact_memory_does_not_grow_with_the_rows(kind, dtype):
+    quantile_thresholds([np.ones((10, 8), dtype)], 0.5, method="exact")  # imports, once
+    peaks = {}
+    for rows in (100_000, 400_000):
+        data = kinds_of_columns(rows, np.random.default_rng(rows))[kind].astype(dtype)
+        batches = batches_of(data, BATCH)
+        for q in (0.5, 0.95):
+            tracemalloc.start()
+            try:
+                result = quantile_thresholds(batches, q, method="exact")
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            np.testing.assert_array_equal(result.values, reference(data, q))
+            peaks[rows, q] = peak
+    bound = memory_bound(8, np.dtype(dtype).itemsize)
+    for (rows, q), peak in peaks.items():
+        assert peak <= bound, (kind, rows, q, peak, bound)
+        if rows == 400_000:  # 4 times the rows, the same memory (within 5 %)
+            assert peak <= 1.05 * peaks[100_000, q], (kind, q, peaks)
+
+
+@pytest.mark.parametrize(
+    ("kind", "q"),
+    [("constant", 0.5), ("90% ties", 0.5), ("0/1", 0.5), ("0/1", 0.95), ("post-ReLU zeros", 0.3)],
+)
+def test_a_tie_at_the_first_batches_quantile_takes_one_pass(kind, q):
+    data = kinds_of_columns(20_000, np.random.default_rng(5))[kind]
+    result = quantile_thresholds(batches_of(data, 1000), q, method="exact")
+    assert result.passes == 1
+    np.testing.assert_array_equal(result.values, reference(data, q))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_threads_split_neurons_and_change_nothing(threads):
+    data = np.random.default_rng(6).standard_normal((20_000, 300)).astype(np.float32)
+    data[:, ::7] = np.round(data[:, ::7])  # ties
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for method in ("exact", "sketch"):
+            result = quantile_thresholds(batches_of(data, 2048), 0.9, method=method, k=256)
+            if method == "exact":
+                np.testing.assert_array_equal(result.values, reference(data, 0.9))
+            else:
+                assert_rank_interval(data, result)
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_thresholds_behave_as_an_array():
     result = quantile_thresholds(np.arange(10.0).reshape(5, 2), 0.5)
     np.testing.assert_array_equal(np.asarray(result), result.values)
@@ -193,7 +278,7 @@ def changing_source():
     def source():
         state["calls"] += 1
         rng = np.random.default_rng(state["calls"])  # new data on every pass
-        return iter([rng.standard_normal((50, 2))])
+        return iter([rng.standard_normal((50, 2)), rng.standard_normal((50, 2))])
 
     return source
 
@@ -209,7 +294,9 @@ def changing_source():
         (np.ones(3), 0.5, {}, ValueError, r"shape \(n, m\)"),
         (3.0, 0.5, {}, TypeError, "iterable of"),
         ([np.ones((3, 2)), np.ones((3, 3))], 0.5, {}, ValueError, "same number of neurons 2"),
-        ([np.array([[np.nan, 1.0]])], 0.5, {}, ValueError, "finite"),
+        ([np.array([[1.0, 2.0], [3.0, np.nan]])], 0.5, {}, ValueError, r"NaN: neuron 1 .* row 1"),
+        (np.array([[1.0, np.nan]]), 0.5, {}, ValueError, r"NaN: neuron 1 .*nan_to_num"),
+        (iter([np.array([[np.nan, 1.0]])]), 0.5, {"method": "sketch"}, ValueError, "NaN"),
         ([], 0.5, {}, ValueError, "empty"),
         (np.ones((0, 3)), 0.5, {}, ValueError, "no rows"),
         (np.ones((3, 2)), 0.5, {"method": "fast"}, ValueError, "method must be one of"),

@@ -153,6 +153,9 @@ def test_ci_runs_readme_test_command_verbatim():
     assert runs_tests
     for line in runs_tests:
         assert line in ci
+    portability = [i for i, line in enumerate(ci) if "nox -s portability" in line]
+    assert portability, "CI runs the float-touching tests under other kernels"
+    assert portability[0] > max(ci.index(line) for line in runs_tests)  # after README's command
 
 
 @pytest.mark.parametrize("page", INSTALL_PAGES, ids=lambda p: p.name)
