@@ -99,9 +99,21 @@ def test_located_interval_contains_point(case, fractions):
     part = partition_1d(layer, (lo, hi))
     x = np.clip(lo + np.asarray(fractions) * (hi - lo), lo, hi)
     j = part.locate(x)
-    bp = part.breakpoints
-    assert np.all(bp[j] <= x)
-    assert np.all((x < bp[j + 1]) | ((x == hi) & (j == part.n_intervals - 1)))
+    # against the exact breakpoints: a float breakpoint is its root rounded, so x may equal the
+    # float of a root it lies strictly below (x = 0.333...33 < 1/3)
+    last = part.n_intervals - 1
+    ends = [Fraction(lo)] + [part.exact_breakpoint(i) for i in range(1, last + 1)] + [Fraction(hi)]
+    for xi, ji in zip(x.tolist(), j.tolist(), strict=True):
+        assert ends[ji] <= Fraction(xi)
+        assert Fraction(xi) < ends[ji + 1] or (xi == hi and ji == last)
+
+
+def test_point_whose_float_equals_a_rounded_root_below_it():
+    # the root 1/3 rounds down to 0.333...33, which lies below 1/3: the first interval
+    part = partition_1d(NeuronLayer([[0.0], [-6.0]], [0.0, 2.0]), (0.0, 1.0))
+    assert part.exact_breakpoint(1) == Fraction(1, 3)
+    assert part.breakpoints[1] == 1 / 3
+    np.testing.assert_array_equal(part.locate(np.array([1 / 3, np.nextafter(1 / 3, 1)])), [0, 1])
 
 
 # ---------------------------------------------------------------------------- conventions
