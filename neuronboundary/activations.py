@@ -251,7 +251,13 @@ class _Run:
 
         x = _pick_input(batch, self.input_key)
         if not isinstance(x, torch.Tensor):
-            x = torch.as_tensor(np.asarray(x))
+            try:
+                x = torch.as_tensor(np.asarray(x))
+            except (TypeError, ValueError, RuntimeError) as err:
+                raise TypeError(
+                    f"each batch of data must be numbers (a tensor, an array or nested lists "
+                    f"of shape (b, ...)); got a batch of {type(x).__name__}: {err}"
+                ) from None
         if x.ndim == 0:
             raise ValueError(
                 "a batch of data is a single number; batches must have shape (b, ...)."

@@ -29,6 +29,18 @@ class Case:
 L1 = nb.NeuronLayer([[1.0], [-1.0]], [0.0, 0.5])
 L2 = nb.NeuronLayer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
 NET = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
+CNN = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())
+EMBED = torch.nn.Sequential(torch.nn.Embedding(5, 3), torch.nn.Linear(3, 2))
+
+
+class _Pair(torch.nn.Module):
+    """A module with two outputs (as an LSTM has)."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return x, x
+
+
+PAIR = torch.nn.Sequential(torch.nn.Linear(3, 2), _Pair())
 
 
 def _params(values: dict) -> Callable[[], object]:
@@ -707,6 +719,49 @@ CASES = [
         lambda: nb.collect_activations(NET, "0", [{"pixels": np.zeros((2, 3))}]),
         KeyError,
         "needs input_key=",
+    ),
+    Case(
+        "activations",
+        "data of the wrong width for the first Linear",
+        lambda: nb.collect_activations(NET, "0", np.zeros((2, 4))),
+        ValueError,
+        r"first layer '0' is nn.Linear\(in_features=3, out_features=2\): it expects inputs of "
+        r"width 3",
+    ),
+    Case(
+        "activations",
+        "images with the wrong number of channels",
+        lambda: nb.collect_activations(CNN, "0", np.zeros((2, 3, 8, 8))),
+        ValueError,
+        r"nn.Conv2d\(in_channels=1\): it expects inputs of shape \(b, 1, \.\.\., \.\.\.\)",
+    ),
+    Case(
+        "activations",
+        "float data for an nn.Embedding",
+        lambda: nb.collect_activations(EMBED, "1", np.zeros((2, 3))),
+        TypeError,
+        r"nn.Embedding\(5, 3\): it expects integer token ids; .* Pass integer data",
+    ),
+    Case(
+        "activations",
+        "a module whose output is not one tensor",
+        lambda: nb.collect_activations(PAIR, "1", np.zeros((2, 3))),
+        TypeError,
+        r"module '1' \(_Pair\) returned a tuple, not a tensor: pick a module whose output",
+    ),
+    Case(
+        "activations",
+        "a module name the model lacks",
+        lambda: nb.collect_activations(NET, "2", np.zeros((2, 3))),
+        LookupError,
+        r"no module named '2' in Sequential; its modules are: '0', '1'",
+    ),
+    Case(
+        "activations",
+        "a batch of text",
+        lambda: nb.collect_activations(NET, "0", [(["a", "b", "c"],)]),
+        TypeError,
+        r"each batch of data must be numbers",
     ),
     # --- regions in any dimension
     Case(
