@@ -652,19 +652,17 @@ def cut_layer_1d(
     r, rad = roots(crow, cerr)
     ids = table.add_neurons(crow, cerr, layer, col0 + cj, regions[cp])
 
-    def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            gap = r[j] - r[i]
-            slack = (rad[i] + rad[j]) * (1 + 4 * U) + 2 * U * (np.abs(r[i]) + np.abs(r[j]))
-        out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
-        unsure = np.flatnonzero(out == 2)
-        for e in unsure.tolist():  # rare: roots closer than their error bounds
+    def exact_compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        out = np.empty(i.shape[0], dtype=np.int8)
+        for e in range(i.shape[0]):  # rare: roots closer than their error bounds
             ri, rj = _exact.root_of(table.exact(ids[i[e]])), _exact.root_of(table.exact(ids[j[e]]))
             out[e] = _exact.compare(ri, rj)
             _exact.STATS["exact"] += 1
         return out
 
-    order, tied = _exact.exact_argsort(r, segment=cp, compare=compare)
+    lo, hi = _exact.enclosure(r, rad)
+    compare = _exact.interval_compare(lo, hi, exact_compare)
+    order, tied = _exact.exact_argsort(r, segment=cp, compare=compare, bounds=(lo, hi))
     cp_s, cj_s, r_s, rad_s, id_s = cp[order], cj[order], r[order], rad[order], ids[order]
     side_lo = s_lo[cuts][order]
     same_piece = cp_s[1:] == cp_s[:-1]

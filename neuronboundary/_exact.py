@@ -164,6 +164,43 @@ def decide(value: np.ndarray, bound: np.ndarray, exact: Callable[[int], int]) ->
     return signs
 
 
+def enclosure(value: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floats ``(lo, hi)`` that enclose ``[value - err, value + err]`` exactly: widened for the
+    rounding of ``value ± err`` itself, so ``hi[i] < lo[j]`` proves exact ``i < j``.
+    NaN (from an infinite ``err``) proves nothing and leaves the pair to the exact predicate.
+
+    >>> lo, hi = enclosure(np.array([1.0]), np.array([0.5]))
+    >>> bool(lo[0] < 0.5 < 1.5 < hi[0])
+    True
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = (err + 2 * U * np.abs(value)) * (1 + 8 * U)
+        return value - w, value + w
+
+
+def interval_compare(
+    lo: np.ndarray, hi: np.ndarray, exact: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The filtered comparison of quantities known as intervals ``[lo, hi]`` (see
+    :func:`enclosure`), for :func:`exact_argsort`'s ``compare``: -1 / +1 where the intervals are
+    apart, ``exact(i, j)`` (vectorised, int8 -1 / 0 / +1) on the other pairs.
+
+    >>> cmp = interval_compare(np.array([0.0, 2.0]), np.array([1.0, 3.0]), None)
+    >>> cmp(np.array([0, 1]), np.array([1, 0])).tolist()
+    [-1, 1]
+    """
+
+    def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        before, after = hi[i] < lo[j], hi[j] < lo[i]
+        out = after.view(np.int8) - before.view(np.int8)
+        unsure = np.flatnonzero(~(before | after))
+        if unsure.size:  # the exact predicate counts its own decisions in STATS
+            out[unsure] = exact(i[unsure], j[unsure])
+        return out
+
+    return compare
+
+
 def affine_signs(weight: np.ndarray, bias: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Exact ``sign(x @ weight.T + bias)`` as int8, shapes (m, d), (m,), (n, d) -> (n, m).
 
@@ -277,6 +314,43 @@ def det3_signs(
             return exact_sign(det3_int(*exact_rows(i)))
 
     return decide(value, bound, exact)
+
+
+def along_line_order(
+    line: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+    errs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    exact_rows: Callable[[int], tuple[Sequence[int], ...]] | None = None,
+) -> np.ndarray:
+    """Exact order along ``line`` of its crossings with ``p`` and with ``q``, rows ``(a, b, c)``
+    (n, 3): int8 -1 where the crossing with ``p`` comes first in the line's direction
+    ``(b, -a)``, 0 where they coincide, +1 after. The positions differ by
+    ``det3(line, p, q) / (D(line, p) D(line, q))``, ``D(u, v) = u_a v_b - v_a u_b``: three exact
+    signs. ``errs`` and ``exact_rows(i)`` (the exact rows ``(line, p, q)`` of entry i as
+    integers) as in :func:`det3_signs`; without them the floats are exact.
+
+    >>> x_axis = np.array([[0.0, 1.0, 0.0]])  # y = 0, direction (1, 0)
+    >>> along_line_order(x_axis, np.array([[1.0, 0.0, -1.0]]), np.array([[1.0, 0.0, -2.0]]))
+    array([-1], dtype=int8)
+    """
+    el, ep, eq = errs if errs is not None else (None, None, None)
+    rows_p = rows_q = None
+    if exact_rows is not None:
+
+        def rows_p(e: int) -> tuple:
+            u, v, _ = exact_rows(e)
+            return u[:2], v[:2]
+
+        def rows_q(e: int) -> tuple:
+            u, _, w = exact_rows(e)
+            return u[:2], w[:2]
+
+    two = (lambda e: e[:, :2]) if errs is not None else (lambda e: None)
+    d3 = det3_signs(line, p, q, el, ep, eq, exact_rows)
+    dp = det2_signs(line[:, :2], p[:, :2], two(el), two(ep), rows_p)
+    dq = det2_signs(line[:, :2], q[:, :2], two(el), two(eq), rows_q)
+    return (-(d3 * dp * dq)).astype(np.int8)
 
 
 def signs_near(

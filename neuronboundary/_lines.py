@@ -233,13 +233,7 @@ def _along_compare(lines: np.ndarray, on: np.ndarray, other: np.ndarray):
     ``on`` (direction ``(b, -a)``), 0 when they coincide, +1 after (entries on one line)."""
 
     def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        L = lines[on[i]]
-        li, lj = lines[other[i]], lines[other[j]]
-        # t_j - t_i = det3(L, L_i, L_j) / (D(L, L_i) D(L, L_j)), D(p, q) = p_a q_b - q_a p_b
-        d3 = _exact.det3_signs(L, li, lj)
-        di = _exact.det2_signs(L[:, :2], li[:, :2])
-        dj = _exact.det2_signs(L[:, :2], lj[:, :2])
-        return (-(d3 * di * dj)).astype(np.int8)
+        return _exact.along_line_order(lines[on[i]], lines[other[i]], lines[other[j]])
 
     return compare
 
@@ -326,19 +320,9 @@ def line_arrangement(
             err_parts.append(rad * (np.abs(lines[on, 1]) + np.abs(lines[on, 0])))
             err_parts[-1] += gamma(3) * (np.abs(tx) + np.abs(ty))
         t_e = np.concatenate(t_parts)
-        # the exact position lies in [lo_e, hi_e]: t_e within its error, widened for the
-        # rounding of that error and of the ends themselves
-        w = (np.concatenate(err_parts) + 2 * U * np.abs(t_e)) * (1 + 8 * U)
-        hi_e, lo_e = t_e + w, t_e - w
-    along = _along_compare(lines, line_e, other_e)
-
-    def along_compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        before, after = hi_e[i] < lo_e[j], hi_e[j] < lo_e[i]
-        out = after.view(np.int8) - before.view(np.int8)
-        unsure = np.flatnonzero(~(before | after))
-        if unsure.size:
-            out[unsure] = along(i[unsure], j[unsure])
-        return out
+    # the exact position lies in [lo_e, hi_e]
+    lo_e, hi_e = _exact.enclosure(t_e, np.concatenate(err_parts))
+    along_compare = _exact.interval_compare(lo_e, hi_e, _along_compare(lines, line_e, other_e))
 
     # consecutive entries whose intervals are apart need no comparison at all
     order, tied = _exact.exact_argsort(

@@ -733,42 +733,19 @@ def _chord_adjacency(arr: Arrangement2D) -> tuple[np.ndarray, np.ndarray, np.nda
     )
     E = table.errs
 
-    def compare(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            gap = t[j] - t[i]
-            slack = (t_err[i] + t_err[j]) * (1 + 4 * _exact.U) + 2 * _exact.U * (
-                np.abs(t[i]) + np.abs(t[j])
-            )
-        out = np.where(gap > slack, -1, np.where(-gap > slack, 1, 2)).astype(np.int8)
-        unsure = np.flatnonzero(out == 2)
-        if unsure.size:
-            a, b = i[unsure], j[unsure]
-            Lr = rows[ent_line[a]]
-            li, lj = rows[ent_other[a]], rows[ent_other[b]]
-            eL, ei, ej = E[ent_line[a]], E[ent_other[a]], E[ent_other[b]]
+    def exact_compare(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        def exact_rows(e: int) -> tuple:
+            ids = (ent_line[a[e]], ent_other[a[e]], ent_other[b[e]])
+            return tuple(table.exact(k) for k in ids)
 
-            def ex3(e: int) -> tuple:
-                return (
-                    table.exact(ent_line[a[e]]),
-                    table.exact(ent_other[a[e]]),
-                    table.exact(ent_other[b[e]]),
-                )
+        la, oa, ob = ent_line[a], ent_other[a], ent_other[b]
+        return _exact.along_line_order(
+            rows[la], rows[oa], rows[ob], (E[la], E[oa], E[ob]), exact_rows
+        )
 
-            def ex_i(e: int) -> tuple:
-                p, q = table.exact(ent_line[a[e]]), table.exact(ent_other[a[e]])
-                return p[:2], q[:2]
-
-            def ex_j(e: int) -> tuple:
-                p, q = table.exact(ent_line[a[e]]), table.exact(ent_other[b[e]])
-                return p[:2], q[:2]
-
-            d3 = _exact.det3_signs(Lr, li, lj, eL, ei, ej, ex3)
-            di = _exact.det2_signs(Lr[:, :2], li[:, :2], eL[:, :2], ei[:, :2], ex_i)
-            dj = _exact.det2_signs(Lr[:, :2], lj[:, :2], eL[:, :2], ej[:, :2], ex_j)
-            out[unsure] = -(d3 * di * dj)
-        return out
-
-    order, tied = _exact.exact_argsort(t, segment=ent_line, compare=compare)
+    lo, hi = _exact.enclosure(t, t_err)
+    compare = _exact.interval_compare(lo, hi, exact_compare)
+    order, tied = _exact.exact_argsort(t, segment=ent_line, compare=compare, bounds=(lo, hi))
     rank = np.empty(2 * n, dtype=np.int64)
     rank[order] = np.cumsum(np.concatenate([[0], ~tied]))
     # distinct lines get distinct rank ranges (sorted by line first)

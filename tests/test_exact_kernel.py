@@ -179,6 +179,64 @@ def test_cramer_radius_bounds_the_exact_crossing(values):
     assert abs(F(pts[0, 1]) - y) <= F(rad[0])
 
 
+# ---------------------------------------------------------------- intervals and lines
+mixed = st.one_of(
+    st.floats(-1e300, 1e300, allow_nan=False),
+    st.floats(-1e-300, 1e-300, allow_nan=False),
+    st.floats(-10, 10, allow_nan=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mixed, st.one_of(st.just(0.0), st.floats(0, 1e300), st.floats(0, 1e-300)))
+def test_enclosure_holds_the_exact_interval(value, err):
+    lo, hi = _exact.enclosure(np.array([value]), np.array([err]))
+    if np.isfinite(lo[0]):
+        assert F(lo[0]) <= F(value) - F(err)
+    if np.isfinite(hi[0]):
+        assert F(hi[0]) >= F(value) + F(err)
+
+
+def along(line, p, q) -> int:
+    """Exact order along ``line`` (direction (b, -a)) of its crossings with p and q."""
+    (a, b, _), pts = [F(v) for v in line], []
+    for other in (p, q):
+        (a1, b1, c1), (a2, b2, c2) = ([F(v) for v in r] for r in (line, other))
+        d = a1 * b2 - a2 * b1
+        x, y = (b1 * c2 - b2 * c1) / d, (c1 * a2 - c2 * a1) / d
+        pts.append(x * b - y * a)
+    return sign(pts[0] - pts[1])  # -1: the crossing with p comes first
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=9, max_size=9),
+    st.integers(-3, 3),
+    st.floats(1e-17, 1e-9),
+    st.integers(0, 2**31),
+)
+def test_along_line_order_is_the_exact_order(values, shift, rel, seed):
+    line, p, q = np.array(values).reshape(3, 3)
+    if shift:  # q through p's crossing, a few ulps off: the hard cases
+        q = p.copy()
+        q[2] = ulps(p[2], shift)
+    if not (det2(line[:2], p[:2]) and det2(line[:2], q[:2])):
+        return  # parallel to the line: no crossing to order
+    want = along(line, p, q)
+    assert _exact.along_line_order(line[None], p[None], q[None])[0] == want
+    # the same rows known only within an error bound
+    rng = np.random.default_rng(seed)
+    rows = np.array([line, p, q])
+    noise = rows * rng.uniform(-rel, rel, size=(3, 3))
+    errs = tuple(np.abs(noise) * 1.01 + 1e-300)
+    got = _exact.along_line_order(
+        *(r[None] for r in rows + noise),
+        tuple(e[None] for e in errs),
+        lambda i: tuple(_exact.row_ints(r) for r in rows),
+    )[0]
+    assert got == want
+
+
 # ---------------------------------------------------------------- the exact sort
 @settings(max_examples=200, deadline=None)
 @given(
