@@ -59,6 +59,19 @@ class Search:
     def n_cells(self) -> int:
         return int(self.patterns.shape[0])
 
+    def columns(self, ours: np.ndarray, our_seconds: float) -> list[str]:
+        """Relucent's columns beside ours (``ours``: our hidden-layer patterns, a row each):
+        cells, seconds, our time over Relucent's, and whether the cells are the same."""
+        mine = {r.tobytes() for r in ours}
+        theirs = {r.tobytes() for r in self.patterns}
+        same = "yes" if mine == theirs else f"{len(mine - theirs)} ours only, {len(theirs - mine)}"
+        return [
+            f"{self.n_cells:,}" + ("" if self.complete else " (incomplete)"),
+            f"{self.seconds:.1f}",
+            f"{our_seconds / self.seconds:.4f}x",
+            same,
+        ]
+
 
 def cells_in_box(net: Network, radius: float) -> Search:
     """Every cell of ``net``'s hidden layers that meets ``[-radius, radius]^d``:

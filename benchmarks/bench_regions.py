@@ -64,14 +64,7 @@ def search_row() -> list[str]:
     size = " -> ".join(map(str, SEARCH_SIZE))
 
     def peer() -> list[str]:
-        cells = _relucent.cells_in_box(net, RADIUS)
-        same = {r.tobytes() for r in hidden} == {r.tobytes() for r in cells.patterns}
-        return [
-            f"{cells.n_cells:,}" + ("" if cells.complete else " (incomplete)"),
-            f"{cells.seconds:.1f}",
-            f"{t / cells.seconds:.4f}x",
-            "yes" if same else "no",
-        ]
+        return _relucent.cells_in_box(net, RADIUS).columns(hidden, t)
 
     return _beside([size, f"{found.n_regions:,}", f"{hidden.shape[0]:,}", f"{t:.3f}", mb], peer)
 

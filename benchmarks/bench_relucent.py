@@ -42,22 +42,12 @@ def search_rows() -> list[list[str]]:
         ours = hidden_cells(net)
         everything = arrangement_2d(net, BOX).n_regions
         row = [" -> ".join(map(str, size)), f"{everything:,}", f"{ours.shape[0]:,}", f"{t:.3f}"]
-        if not _relucent.available():
-            rows.append([*row, "-", "-", "-", "-"])
-            continue
-        peer = _relucent.cells_in_box(net, RADIUS)
-        mine = {r.tobytes() for r in ours}
-        theirs = {r.tobytes() for r in peer.patterns}
-        same = "yes" if mine == theirs else f"{len(mine - theirs)} ours only, {len(theirs - mine)}"
-        rows.append(
-            [
-                *row,
-                f"{peer.n_cells:,}" + ("" if peer.complete else " (incomplete)"),
-                f"{peer.seconds:.1f}",
-                f"{t / peer.seconds:.4f}x",
-                same,
-            ]
+        peer = (
+            _relucent.cells_in_box(net, RADIUS).columns(ours, t)
+            if _relucent.available()
+            else ["-"] * 4
         )
+        rows.append([*row, *peer])
     return rows
 
 
