@@ -21,7 +21,8 @@ def best_time(fn: Callable[[], Any], repeat: int = 5) -> float:
     return best
 
 
-def _status_kib(field: str) -> int | None:
+def status_kib(field: str) -> int | None:
+    """A field of ``/proc/self/status`` in KiB (``VmRSS``, ``VmHWM``); None off Linux."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -32,7 +33,7 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def _reset_rss_peak() -> bool:
+def reset_rss_peak() -> bool:
     """Give free heap memory back to the system (glibc's ``malloc_trim``), so that the call
     measured must fault its memory in again, then reset the kernel's resident high-water mark
     (VmHWM) to the current RSS (Linux >= 4.0)."""
@@ -53,14 +54,14 @@ def peak_memory(fn: Callable[[], Any]) -> int:
     allocations) and, on Linux, the rise of the process's resident high-water mark over its
     size before the call (this one also sees torch's allocator, which tracemalloc does not)."""
     gc.collect()
-    rss_before = _status_kib("VmRSS") if _reset_rss_peak() else None
+    rss_before = status_kib("VmRSS") if reset_rss_peak() else None
     tracemalloc.start()
     try:
         fn()
         traced = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    hwm = _status_kib("VmHWM")
+    hwm = status_kib("VmHWM")
     if rss_before is None or hwm is None:
         return traced
     return max(traced, (hwm - rss_before) * 1024)

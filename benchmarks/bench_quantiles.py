@@ -18,8 +18,9 @@ each of the others), and the best time of each is kept: on a shared machine the 
 within a minute, and best times are those of the quietest moments, for A as for the routes (the
 load average is printed before and after). Two peaks of memory: tracemalloc's (numpy's
 allocations) and the process's resident memory above what it held before the route (Linux: all
-of it, torch's batches and buffers included; each batch of activations is 48 MiB; memory freed
-earlier and reused does not show). The rank error of a result ``v`` is the distance from ``q``
+of it, torch's batches and buffers included; each batch of activations is 48 MiB; free heap
+memory is given back to the system first, so memory freed earlier and reused shows too). The
+rank error of a result ``v`` is the distance from ``q``
 to the interval ``[F(v-), F(v)]``, worst over the neurons, measured on the activations.
 
 Run: ``nox -s bench`` (or ``python benchmarks/bench_quantiles.py [ROWS]``).
@@ -40,7 +41,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from _table import print_table
+from _table import print_table, reset_rss_peak, status_kib
 
 from neuronboundary import iter_activations, quantile_thresholds
 
@@ -54,27 +55,9 @@ def setup(rows: int) -> tuple[torch.nn.Module, torch.Tensor]:
     return model, torch.randn(rows, D)
 
 
-def _rss_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_rss_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # Linux: VmHWM := VmRSS
-        return True
-    except OSError:
-        return False
-
-
 def measured(fn):
     """(result, seconds, tracemalloc peak MiB, resident peak MiB above the start or None)."""
-    start_rss = _rss_kib("VmRSS") if _reset_rss_peak() else None
+    start_rss = status_kib("VmRSS") if reset_rss_peak() else None
     tracemalloc.start()
     start = time.perf_counter()
     try:
@@ -83,7 +66,7 @@ def measured(fn):
         traced = tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()
-    resident = None if start_rss is None else (_rss_kib("VmHWM") - start_rss) / 2**10
+    resident = None if start_rss is None else (status_kib("VmHWM") - start_rss) / 2**10
     return result, seconds, traced, resident
 
 

@@ -37,20 +37,24 @@ class _Captured(Exception):
         self.tensor = tensor
 
 
-def _as_samples(data: Any) -> Any:
-    """A whole dataset given as one array-like: a tensor of shape (n, ...)."""
+def _as_tensor(data: Any, what: str, shape: str) -> Any:
+    """``data`` as a tensor (tensors as they are); ``what`` and its ``shape`` in the error."""
     import torch
 
     if isinstance(data, torch.Tensor):
-        tensor = data
-    else:
-        try:
-            tensor = torch.as_tensor(np.asarray(data))
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(
-                f"data must be numbers (a tensor, array or nested lists of shape (n, d)); "
-                f"got {type(data).__name__}: {err}"
-            ) from None
+        return data
+    try:
+        return torch.as_tensor(np.asarray(data))
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(
+            f"{what} must be numbers (a tensor, an array or nested lists of shape {shape}); got "
+            f"{type(data).__name__}: {err}"
+        ) from None
+
+
+def _as_samples(data: Any) -> Any:
+    """A whole dataset given as one array-like: a tensor of shape (n, ...)."""
+    tensor = _as_tensor(data, "data", "(n, d)")
     if tensor.ndim < 2:
         raise ValueError(
             f"data must have shape (n, d), one row per sample; got shape {tuple(tensor.shape)}. "
@@ -249,15 +253,7 @@ class _Run:
     def __call__(self, batch: Any) -> Any:
         import torch
 
-        x = _pick_input(batch, self.input_key)
-        if not isinstance(x, torch.Tensor):
-            try:
-                x = torch.as_tensor(np.asarray(x))
-            except (TypeError, ValueError, RuntimeError) as err:
-                raise TypeError(
-                    f"each batch of data must be numbers (a tensor, an array or nested lists "
-                    f"of shape (b, ...)); got a batch of {type(x).__name__}: {err}"
-                ) from None
+        x = _as_tensor(_pick_input(batch, self.input_key), "each batch of data", "(b, ...)")
         if x.ndim == 0:
             raise ValueError(
                 "a batch of data is a single number; batches must have shape (b, ...)."
