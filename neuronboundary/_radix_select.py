@@ -18,8 +18,13 @@ passes; float32 at most 4, float64 at most 7.
 Memory: the histogram (``m x (bins + 5)`` int32 counts), the values the last pass keeps (at
 most ``m x bins``, and ``max_bytes``), and temporaries of about one batch; never anything that
 grows with the number of rows. Counts are integers, so they add up across the processes of a
-``torch.distributed`` job (all-reduce, SUM) and across threads (each counts its own neurons),
-and the result is the same bit for bit however the rows are split.
+``torch.distributed`` job (all-reduce, SUM) and across threads (in pass 1 each thread counts
+its own neurons; later passes split the rows and add up in one thread), and the result is the
+same bit for bit however the rows are split.
+
+Where the time goes (1e5 x 3072 float32, one core): pass 1 about 2.6 ns a value (bucket
+arithmetic 1.4, the scattered adds 1.0, reading each block of counts in order first so that
+those adds find it in the cache), the last pass 0.6 (two comparisons and one flat mask).
 """
 
 from __future__ import annotations
@@ -108,7 +113,8 @@ class FirstPassBuckets:
         self, x: np.ndarray, cols: slice = slice(None), base: Any = 0, scratch: Any = None
     ) -> np.ndarray:
         """Buckets (0 .. width - 1) of ``x``, whose columns are the neurons ``cols``, plus
-        ``base``. ``scratch``: two float arrays and an intp one of ``x``'s shape."""
+        ``base``. ``scratch``: two float arrays and an integer one (int32 or intp) of ``x``'s
+        shape."""
         t, s, buckets = scratch if scratch is not None else (None, None, None)
         with np.errstate(over="ignore", invalid="ignore"):
             t = np.subtract(x, self.v[cols], out=t)
@@ -172,18 +178,13 @@ def _narrow(
     return bucket, below, cum[at, bucket] - below
 
 
-def _chunks(arr: np.ndarray) -> Iterator[np.ndarray]:
-    step = max(1, CHUNK_VALUES // max(1, arr.shape[1]))
-    for start in range(0, arr.shape[0], step):
-        yield arr[start : start + step]
-
-
-def _inside(arr: np.ndarray, flo: np.ndarray, fhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns and keys of the values of ``arr`` within their neuron's bracket."""
-    within = arr >= flo
-    within &= arr <= fhi
-    r, c = np.nonzero(within)
-    return c, ukeys(arr[r, c])
+def _inside(rows: np.ndarray, flo: np.ndarray, fhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and keys of the values of ``rows`` (C-contiguous, every neuron) within their
+    neuron's bracket: flat indices of one mask, three times faster than a 2-D ``nonzero``."""
+    within = rows >= flo
+    within &= rows <= fhi
+    flat = np.flatnonzero(within)
+    return flat % rows.shape[1], ukeys(rows.reshape(-1)[flat])
 
 
 # ------------------------------------------------------------------------------ passes
@@ -293,15 +294,24 @@ class _Selection:
             # index_add_ adds into the histogram in place: no fresh table to zero and add, a
             # serial loop (no OpenMP region, which stalls on a busy machine), the GIL released
             ones = torch.from_numpy(np.ones(rows.shape[0] * min(step, m), dtype=hist.dtype))
+            # bucket numbers as int32 where a block's offsets allow: half the memory traffic
+            small = min(step, m) * width < 2**31
+            index_type = np.int32 if small else np.intp
+            block_offsets = offsets[: min(step, m)].astype(index_type)
 
             def block(a: int, b: int) -> None:  # neurons [a, b): one thread's own counts
-                shape = (rows.shape[0], min(step, b - a))
-                scratch = (np.empty(shape, self.dtype), np.empty(shape, self.dtype))
-                scratch += (np.empty(shape, np.intp),)
+                size = rows.shape[0] * min(step, b - a)
+                buffers = (np.empty(size, self.dtype), np.empty(size, self.dtype))
+                buffers += (np.empty(size, index_type),)
                 for c0 in range(a, b, step):
                     c1 = min(b, c0 + step)
-                    space = scratch if c1 - c0 == shape[1] else None
-                    idx = buckets(rows[:, c0:c1], slice(c0, c1), offsets[: c1 - c0], space)
+                    # the scratch as contiguous (rows, c1 - c0) arrays, the last block's too
+                    shape = (rows.shape[0], c1 - c0)
+                    space = tuple(s[: shape[0] * shape[1]].reshape(shape) for s in buffers)
+                    idx = buckets(rows[:, c0:c1], slice(c0, c1), block_offsets[: c1 - c0], space)
+                    # read the neurons' counts in order first: the scattered adds then find
+                    # them in the cache instead of waiting on memory for each line
+                    hist[c0:c1].max()
                     flat = torch.from_numpy(idx.reshape(-1))
                     counts[c0:c1].view(-1).index_add_(0, flat, ones[: flat.shape[0]])
 
@@ -355,26 +365,26 @@ class _Selection:
         flo[closed], fhi[closed] = np.inf, -np.inf
         return flo, fhi
 
-    def _read(self, work: Callable[[np.ndarray, int], Any]) -> list[Any]:
-        """One pass: ``work(chunk, a)`` on every chunk of rows of neurons ``[a, b)``, the blocks
-        of neurons in parallel threads; returns every call's result. Checks the row count."""
-        results, seen, error = [], 0, None
+    def _read(self, work: Callable[[np.ndarray], Any], fold: Callable[[list[Any]], None]) -> None:
+        """One pass: ``work(rows)`` on chunks of whole rows (every neuron, contiguous), each
+        batch's rows split between the threads; ``fold(results)`` after each batch, in this
+        thread. Checks the row count."""
+        seen, error = 0, None
         try:
             for arr in self.batches():
                 seen += arr.shape[0]
+                step = max(1, CHUNK_VALUES // arr.shape[1])
 
-                def block(a: int, b: int, arr: np.ndarray = arr) -> list[Any]:
-                    return [work(chunk, a) for chunk in _chunks(arr[:, a:b])]
+                def block(a: int, b: int, arr: np.ndarray = arr, step: int = step) -> list[Any]:
+                    return [work(arr[s : min(b, s + step)]) for s in range(a, b, step)]
 
-                for part in self.workers.map(block, self.m, arr.size):
-                    results.extend(part)
+                fold([r for part in self.workers.map(block, arr.shape[0], arr.size) for r in part])
             if seen != self.n:
                 raise ValueError(changed(self.n, seen))
         except (TypeError, ValueError) as err:
             error = err
         self.group.agree(error)
         self.passes += 1
-        return results
 
     def _histogram_pass(self, n_total: int) -> None:
         """Split every open bracket into at most ``bins`` key ranges; keep the one holding the
@@ -385,17 +395,21 @@ class _Selection:
         shift = np.zeros(m, dtype=self.low.dtype)
         while np.any((span >> shift) >= nbins):
             shift += ((span >> shift) >= nbins).astype(self.low.dtype)
+        import torch
+
         flo, fhi = self._float_bounds()
         hist = np.zeros((m, nbins), dtype=self.counts_dtype)
-        one = hist.dtype.type(1)
+        counts = torch.from_numpy(hist).view(-1)
 
-        def work(chunk: np.ndarray, a: int) -> None:
-            c, key = _inside(chunk, flo[a : a + chunk.shape[1]], fhi[a : a + chunk.shape[1]])
-            c += a
-            sub = ((key - self.low[c]) >> shift[c]).astype(np.intp)
-            np.add.at(hist, (c, sub), one)  # the neurons of this block: no other thread's
+        def work(rows: np.ndarray) -> np.ndarray:
+            c, key = _inside(rows, flo, fhi)
+            return c * nbins + ((key - self.low[c]) >> shift[c]).astype(np.intp)
 
-        self._read(work)
+        def fold(results: list[np.ndarray]) -> None:  # in place, serial (see _count_first_pass)
+            flat = torch.from_numpy(np.concatenate(results))
+            counts.index_add_(0, flat, torch.ones(flat.shape[0], dtype=counts.dtype))
+
+        self._read(work, fold)
         hist = self.group.sum(hist)
         rows = np.flatnonzero(is_open)
         if not np.array_equal(hist[rows].sum(axis=1), self.count[rows]):
@@ -412,12 +426,8 @@ class _Selection:
     def _collect_and_select(self, n_total: int) -> None:
         """Last pass: collect the values left in the open brackets and select among them."""
         flo, fhi = self._float_bounds()
-
-        def work(chunk: np.ndarray, a: int) -> tuple[np.ndarray, np.ndarray]:
-            c, key = _inside(chunk, flo[a : a + chunk.shape[1]], fhi[a : a + chunk.shape[1]])
-            return c + a, key
-
-        parts = self._read(work)
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self._read(lambda rows: _inside(rows, flo, fhi), parts.extend)
         col = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.intp)
         key = np.concatenate([k for _, k in parts]) if parts else np.zeros(0, self.low.dtype)
         del parts
@@ -429,10 +439,16 @@ class _Selection:
         expected = np.where(is_open, self.count, 0)
         if not np.array_equal(np.bincount(col, minlength=self.m), expected):
             raise ValueError(changed(n_total, -1))
-        order = np.lexsort((key, col))
         starts = np.cumsum(expected) - expected
         rows = np.flatnonzero(is_open)
-        picked = key[order[starts[rows] + self.ranks[rows]]]
+        at = starts[rows] + self.ranks[rows]
+        if key.dtype == np.uint32:  # float32: neuron and key in one uint64, one plain sort
+            packed = (col.astype(np.uint64) << np.uint64(32)) | key
+            del col
+            packed.sort()  # numpy's SIMD sort: about 30 times faster than the lexsort below
+            picked = (packed[at] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        else:
+            picked = key[np.lexsort((key, col))[at]]
         self.low[rows] = self.high[rows] = picked
 
 

@@ -250,7 +250,7 @@ def test_a_tie_at_the_first_batches_quantile_takes_one_pass(kind, q):
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_threads_split_neurons_and_change_nothing(threads):
+def test_threads_split_the_work_and_change_nothing(threads):
     data = np.random.default_rng(6).standard_normal((20_000, 300)).astype(np.float32)
     data[:, ::7] = np.round(data[:, ::7])  # ties
     before = torch.get_num_threads()
