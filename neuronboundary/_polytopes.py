@@ -212,7 +212,10 @@ def lp_facets(A: np.ndarray, b: np.ndarray) -> Facets:
     separation and ray shooting first, then output-sensitive LPs for the rows left (see the
     module docstring)."""
     n, r = A.shape
-    scale = float(np.median(b)) if n else 1.0
+    if n == 0:  # no constraint (no neuron varies): the whole space, no facet
+        none = np.zeros(0, dtype=np.int64)
+        return Facets(none, np.zeros((0, r)), np.zeros((0, r)), none, none, 0)
+    scale = float(np.median(b))
     b = b / scale  # the LP tolerances are relative to the typical distance
     groups = duplicate_groups(A, b)
     reps = _representatives(groups)
@@ -327,7 +330,8 @@ def qhull_facets(A: np.ndarray, b: np.ndarray) -> tuple[Facets, np.ndarray]:
     r = A.shape[1]
     groups = duplicate_groups(A, b)
     reps = _representatives(groups)
-    hs = HalfspaceIntersection(np.column_stack([A[reps], -b[reps]]), np.zeros(r))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # far faces: inf
+        hs = HalfspaceIntersection(np.column_stack([A[reps], -b[reps]]), np.zeros(r))
     verts = hs.intersections
     on = np.zeros((reps.size, verts.shape[0]), dtype=bool)
     lengths = [len(f) for f in hs.dual_facets]
@@ -339,8 +343,9 @@ def qhull_facets(A: np.ndarray, b: np.ndarray) -> tuple[Facets, np.ndarray]:
             on[f, v] = True
     # a facet carries at least r vertices (a row through fewer touches a lower face only)
     cand = np.flatnonzero(on.sum(axis=1) >= r)
-    means = (on[cand].astype(np.float64) @ verts) / on[cand].sum(axis=1)[:, None]
-    hit, base, offset = ray_witnesses(A, b, groups, means)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        means = (on[cand].astype(np.float64) @ verts) / on[cand].sum(axis=1)[:, None]
+        hit, base, offset = ray_witnesses(A, b, groups, means)  # a NaN mean hits nothing
     good = (hit >= 0) & (groups[np.maximum(hit, 0)] == reps[cand])
     rows = reps[cand][good]
     facets = Facets(rows, base[good], offset[good], _redundant(groups, rows), groups, 0)

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuronboundary._validate import is_integer, shown, unwrap_scalar
+
 if TYPE_CHECKING:
     import torch
 
@@ -366,6 +368,13 @@ class _Reader:
                 f"module {name!r} ({kind}) is in training mode, where it is random or depends "
                 f"on the batch; call model.eval() before Network.from_module(model)."
             )
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and module.running_mean is None:
+            raise _refuse(
+                name,
+                module,
+                "it keeps no running statistics (track_running_stats=False), so even in eval "
+                "mode it normalises by each batch's statistics: not one affine map of a sample",
+            )
         _check_params(name, module)
         if isinstance(module, (nn.Identity, nn.Dropout)):
             return value
@@ -490,14 +499,17 @@ class _Reader:
 def _read_shape(input_shape: Any) -> tuple[int, ...] | None:
     if input_shape is None:
         return None
-    try:
-        shape = tuple(int(s) for s in np.atleast_1d(np.asarray(input_shape)))
-    except (TypeError, ValueError):
+    sizes = input_shape if isinstance(input_shape, (tuple, list)) else [input_shape]
+    if hasattr(input_shape, "shape") and getattr(input_shape, "ndim", 0) == 1:
+        sizes = list(input_shape)  # an array or tensor of sizes
+    if not all(is_integer(s) for s in sizes):
         raise TypeError(
-            f"input_shape must be a tuple of ints (one input, no batch axis); got {input_shape!r}."
-        ) from None
+            f"input_shape must be a tuple of ints (one input, no batch axis), e.g. (1, 28, 28); "
+            f"got {shown(input_shape)}."
+        )
+    shape = tuple(int(unwrap_scalar(s)) for s in sizes)
     if not shape or min(shape) < 1:
-        raise ValueError(f"input_shape must hold positive sizes; got {input_shape!r}.")
+        raise ValueError(f"input_shape must hold positive sizes; got {shown(input_shape)}.")
     return shape
 
 
@@ -553,14 +565,17 @@ def _flatten(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
 def read_module(model: Any, input_shape: Any = None) -> tuple[list, list, list]:
     """Layers as ``(weight, bias)`` pairs, activation slopes (one array per layer) and residual
     connections ``(source, target, matrix, offset, pre)`` of a model: an ``nn.Sequential``
-    read module by module, anything else traced with ``torch.fx``."""
+    of torch's own modules read module by module, anything else (a custom forward, or a custom
+    module inside a Sequential) traced with ``torch.fx``."""
     import torch
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
     shape = _read_shape(input_shape)
-    if isinstance(model, (torch.nn.Sequential, torch.nn.Linear)):
-        modules = _flatten(model)
+    modules = _flatten(model) if isinstance(model, torch.nn.Sequential) else []
+    custom = any(not type(m).__module__.startswith("torch.nn") for _, m in modules)
+    if isinstance(model, torch.nn.Linear) or (modules and not custom):
+        modules = modules or _flatten(model)
         reader = _Reader(shape, _input_width(modules, shape))
         value = reader.input()
         for name, module in modules:

@@ -25,7 +25,12 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
             raise TypeError(f"{name} must be real numbers; got a complex tensor ({value.dtype}).")
         value = value.double().numpy()
     try:
-        raw = np.asarray(value)
+        try:
+            raw = np.asarray(value)
+        except RuntimeError:  # a tensor that requires grad inside a list
+            if not isinstance(value, (list, tuple)):
+                raise
+            raw = np.asarray(_detached(value))
         if raw.dtype.kind in "USc":
             if raw.dtype.kind == "c":
                 raise TypeError(
@@ -39,6 +44,16 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
             f"got {type(value).__name__}: {err}"
         ) from None
     return array
+
+
+def _detached(value: Any) -> Any:
+    """Nested lists and tuples with every torch tensor inside as a numpy array (numpy cannot
+    read a tensor that requires grad)."""
+    if isinstance(value, (list, tuple)):
+        return [_detached(v) for v in value]
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        return value.detach().cpu().numpy()
+    return value
 
 
 def check_finite(array: np.ndarray, name: str) -> None:
@@ -104,9 +119,14 @@ def read_box(value: Any, name: str = "box", dim: int = 2) -> tuple[tuple[float, 
     """Read a box ``((x1_lo, x1_hi), (x2_lo, x2_hi), ...)`` of ``dim`` axes with finite ends and
     ``lo < hi`` on every axis."""
     array = as_float_array(value, name)
+    if dim == 1 and array.shape == (2,):
+        array = array[None, :]  # one axis given as the pair (lo, hi), as partition_1d takes it
     if array.shape != (dim, 2):
         spec = ", ".join(f"(x{i + 1}_lo, x{i + 1}_hi)" for i in range(dim))
-        raise ValueError(f"{name} must be ({spec}); got shape {array.shape}.")
+        raise ValueError(
+            f"{name} must be ({spec}{',' if dim == 1 else ''}), one (lo, hi) pair per input "
+            f"dimension ({dim}); got shape {array.shape}."
+        )
     check_finite(array, name)
     for axis in range(dim):
         lo, hi = array[axis]
@@ -115,6 +135,12 @@ def read_box(value: Any, name: str = "box", dim: int = 2) -> tuple[tuple[float, 
                 f"{name} is empty or inverted on axis x{axis + 1}: ({number_text(lo)}, "
                 f"{number_text(hi)}); each axis needs lo < hi."
             )
+        with np.errstate(over="ignore"):
+            if not np.isfinite(hi - lo):
+                raise ValueError(
+                    f"{name} is too wide on axis x{axis + 1}: hi - lo overflows float64 "
+                    f"({number_text(lo)}, {number_text(hi)}); keep each width below 1.7e308."
+                )
     return tuple((float(array[i, 0]), float(array[i, 1])) for i in range(dim))
 
 
@@ -194,6 +220,17 @@ def as_int(value: Any, name: str, low: int | None = None, high: int | None = Non
     return result
 
 
+def as_seed(value: Any) -> int:
+    """Read a seed for ``torch.manual_seed``: an integer in torch's range."""
+    seed = as_int(value, "seed")
+    if not -(2**63) <= seed < 2**64:
+        raise ValueError(
+            f"seed must be in torch's seed range [-2**63, 2**64 - 1]; got {seed}. "
+            f"Use a smaller seed (e.g. seed % 2**64)."
+        )
+    return seed
+
+
 def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> int:
     """Read an index into ``size`` items, returned in ``[0, size)``.
 
@@ -210,6 +247,65 @@ def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> 
         negative = ", or negative to count from the end" if allow_negative else ""
         raise IndexError(f"{name} must be an integer in [0, {size}){negative}; got {index}.")
     return index % size
+
+
+def as_indices(
+    values: Any,
+    name: str,
+    size: int,
+    *,
+    keep_shape: bool = False,
+    allow_negative: bool = True,
+    kinds: str = "integer indices",
+) -> np.ndarray:
+    """Read indices into ``size`` items (one integer or a 1-D list, array or tensor of them;
+    negative ones count from the end) as a 1-D intp array in ``[0, size)``. An empty list is
+    an empty selection. ``keep_shape``: any shape, kept (a scalar stays 0-d).
+
+    >>> as_indices([0, -1], "regions", 3).tolist()
+    [0, 2]
+    """
+    if hasattr(values, "detach") and hasattr(values, "cpu"):
+        values = values.detach().cpu().numpy()
+    try:
+        idx = np.asarray(values)
+    except (TypeError, ValueError):
+        idx = np.asarray(values, dtype=object)
+    if idx.size == 0 and idx.dtype.kind in "fO":
+        idx = idx.astype(np.intp)  # [] reads as float64
+    if idx.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must be {kinds}; got {shown(values)} of dtype {idx.dtype} and shape "
+            f"{idx.shape}. Pass whole numbers, e.g. [0, 2]."
+        )
+    if idx.ndim > 1 and not keep_shape:
+        raise ValueError(
+            f"{name} must be one index or a 1-D list of them; got shape {idx.shape}. Pass "
+            f"np.ravel({name}) and reshape the result."
+        )
+    idx = idx if keep_shape else np.atleast_1d(idx)
+    low = -size if allow_negative else 0
+    bad = idx[(idx < low) | (idx >= size)]
+    if bad.size:
+        negative = " (or negative to count from the end)" if allow_negative else ""
+        raise IndexError(f"{name} must hold indices in [0, {size}){negative}; got {int(bad[0])}.")
+    return (idx % max(size, 1)).astype(np.intp)
+
+
+def as_breakpoint(value: Any, k: int, name: str = "i") -> int:
+    """Read the number of an interior breakpoint of ``k`` sub-intervals, in ``[1, k)``.
+
+    >>> as_breakpoint(np.int64(2), 3)
+    2
+    """
+    i = as_int(value, name)
+    if not 1 <= i < k:
+        raise IndexError(
+            f"{name} must be an interior breakpoint, numbered 1 to {k - 1}; got {i}."
+            if k > 1
+            else f"{name}={i}: there is no interior breakpoint (one sub-interval)."
+        )
+    return i
 
 
 def as_float(value: Any, name: str) -> float:
@@ -254,29 +350,14 @@ def as_selection(value: Any, name: str, size: int) -> slice | np.ndarray:
     int64 index array in ``[0, size)``."""
     if isinstance(value, slice):
         return value
-    if is_integer(value):
-        return np.array([as_index(value, name, size, allow_negative=True)])
     if hasattr(value, "detach") and hasattr(value, "cpu"):
         value = value.detach().cpu().numpy()
-    array = np.asarray(value)
-    if array.size == 0 and array.ndim == 1:
-        return np.zeros(0, dtype=np.int64)
-    if array.dtype == bool:
-        if array.shape != (size,):
+    if np.asarray(value).dtype == bool:
+        if np.shape(value) != (size,):
             raise IndexError(
                 f"{name} as a boolean mask must have shape ({size},), one entry per item; "
-                f"got shape {array.shape}."
+                f"got shape {np.shape(value)}."
             )
-        return np.flatnonzero(array)
-    if array.dtype.kind not in "iu" or array.ndim != 1:
-        raise TypeError(
-            f"{name} must be an integer, a slice, a 1-D array of integer indices or a boolean "
-            f"mask; got {type(value).__name__} of dtype {array.dtype} and shape {array.shape}."
-        )
-    bad = (array < -size) | (array >= size)
-    if bad.any():
-        raise IndexError(
-            f"{name} must hold indices in [0, {size}) (or negative to count from the end); "
-            f"got {int(array[bad][0])}."
-        )
-    return array.astype(np.int64) % size
+        return np.flatnonzero(value)
+    kinds = "an integer, a slice, a 1-D array of integer indices or a boolean mask"
+    return as_indices(value, name, size, kinds=kinds).astype(np.int64)

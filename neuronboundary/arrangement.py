@@ -46,7 +46,14 @@ from neuronboundary._cutting import (
 from neuronboundary._graph import adjacency_graph
 from neuronboundary._hyperplanes import Hyperplanes
 from neuronboundary._lines import line_arrangement
-from neuronboundary._validate import as_float, as_index, is_integer, read_box, shown
+from neuronboundary._validate import (
+    as_float,
+    as_index,
+    as_indices,
+    is_integer,
+    read_box,
+    shown,
+)
 from neuronboundary.decision import DecisionRegions2D, decision_network, labels_from_signs
 from neuronboundary.network import Network, as_network
 
@@ -256,12 +263,7 @@ class Arrangement2D:
     # ------------------------------------------------------------------ patterns
     def signs_of(self, regions: Any) -> np.ndarray:
         """Sign patterns of the given regions: int8 array (len(regions), N)."""
-        idx = np.atleast_1d(np.asarray(regions))
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"regions must be integer indices; got dtype {idx.dtype}.")
-        for r in idx[(idx < -self.n_regions) | (idx >= self.n_regions)][:1]:
-            self._check_region(int(r))
-        idx = idx % max(self.n_regions, 1)
+        idx = as_indices(regions, "regions", self.n_regions)
         m = self.n_neurons
         pos = np.unpackbits(self.positive_bits[idx], axis=1, count=m)
         neg = np.unpackbits(self.negative_bits[idx], axis=1, count=m)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronboundary._validate import as_breakpoint
 from neuronboundary.network import Network, NeuronLayer, difference_layer
 
 __all__ = ["DecisionIntervals", "DecisionRegions2D", "decision_network", "runs"]
@@ -171,6 +172,7 @@ class DecisionIntervals:
 
     def exact_breakpoint(self, i: int) -> Any:
         """Interior breakpoint ``i`` (1 <= i < k) as an exact rational."""
+        i = as_breakpoint(i, self.n_intervals)
         starts = np.flatnonzero(np.diff(self._groups)) + 1
         return self.partition.exact_breakpoint(int(starts[i - 1]))
 

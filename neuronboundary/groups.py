@@ -20,6 +20,7 @@ import numpy as np
 from neuronboundary import _exact
 from neuronboundary._exact import affine_signs
 from neuronboundary._validate import (
+    as_breakpoint,
     as_float_array,
     as_index,
     as_int,
@@ -181,12 +182,7 @@ class GroupPartition1D:
         return j.reshape(points.shape)
 
     def _check_breakpoint(self, i: Any) -> int:
-        i = as_int(i, "i")
-        if not 1 <= i < self.n_ranges:
-            raise IndexError(
-                f"interior breakpoints are numbered 1 to {self.n_ranges - 1}; got {i}."
-            )
-        return i
+        return as_breakpoint(i, self.n_ranges)
 
 
 def _thresholds(thresholds: Any, m: int) -> np.ndarray:

@@ -28,13 +28,16 @@ from neuronboundary._exact import ExactMaps, U, gamma, inflate
 from neuronboundary._validate import (
     as_float_array,
     as_index,
+    as_indices,
     as_int,
+    as_seed,
     as_selection,
     check_finite,
     is_integer,
     number_text,
     per_neuron,
     shown,
+    unwrap_scalar,
 )
 
 if TYPE_CHECKING:
@@ -498,10 +501,16 @@ class Network:
                 )
         n = len(layers)
         sizes = [layer.n_neurons for layer in layers]
+        activations = unwrap_scalar(activations)  # a 0-d array or tensor is one value
         if isinstance(activations, (str, int, float, np.integer, np.floating)) or (
             activations is None
         ):
             acts = [activations] * (n - 1) + ["identity"]
+        elif not hasattr(activations, "__iter__"):
+            raise TypeError(
+                f"activations must be a name ('relu'), a slope, or one per layer; got "
+                f"{shown(activations)} ({type(activations).__name__})."
+            )
         else:
             acts = list(activations)
             if len(acts) == n - 1:
@@ -524,7 +533,17 @@ class Network:
         out = []
         dims = [layer.in_dim for layer in self._layers] + [self._layers[-1].n_neurons]
         L = len(self._layers)
+        if isinstance(skips, (str, bytes)) or not hasattr(skips, "__iter__"):
+            raise TypeError(
+                f"skips must be a list of (source, target) pairs, e.g. [(0, 2)]; got "
+                f"{shown(skips)} ({type(skips).__name__})."
+            )
         for i, skip in enumerate(skips):
+            if isinstance(skip, (str, bytes)) or not hasattr(skip, "__iter__"):
+                raise TypeError(
+                    f"skips[{i}] must be a tuple (source, target) or (source, target, matrix, "
+                    f"offset[, pre]); got {shown(skip)} ({type(skip).__name__})."
+                )
             skip = tuple(skip)
             if len(skip) not in (2, 4, 5):
                 raise ValueError(
@@ -556,11 +575,15 @@ class Network:
             else:
                 mat, off = np.eye(dims[src]), np.zeros(dims[src])
             if not pre and (mat.shape != (dims[dst], dims[src]) or off.shape != (dims[dst],)):
+                given = (
+                    f"got a matrix of shape {mat.shape} and an offset of shape {off.shape}"
+                    if len(skip) >= 4
+                    else "a residual connection without a matrix needs equal sizes"
+                )
                 raise ValueError(
                     f"skips[{i}] adds an input of size {dims[src]} (layer {src}) to one of size "
-                    f"{dims[dst]} (layer {dst}); a residual connection needs equal sizes, or a "
-                    f"projection: pass (source, target, matrix of shape ({dims[dst]}, "
-                    f"{dims[src]}), offset of shape ({dims[dst]},))."
+                    f"{dims[dst]} (layer {dst}): {given}. Pass (source, target, matrix of shape "
+                    f"({dims[dst]}, {dims[src]}), offset of shape ({dims[dst]},))."
                 )
             if pre:  # into the pre-activation: the size of layer `target`'s outputs
                 want = self._layers[dst].n_neurons
@@ -588,6 +611,11 @@ class Network:
         """
         import torch
 
+        if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
+            raise TypeError(
+                f"sizes must list the widths, input first, e.g. [2, 64, 64, 1]; got "
+                f"{shown(sizes)} ({type(sizes).__name__})."
+            )
         try:
             sizes = [as_int(s, "sizes", low=1) for s in sizes]
         except TypeError:
@@ -597,7 +625,7 @@ class Network:
         if len(sizes) < 2:
             raise ValueError(f"sizes must list >= 2 positive widths (input first); got {sizes}.")
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(as_int(seed, "seed"))
+            torch.manual_seed(as_seed(seed))
             linears = [torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
         return cls([NeuronLayer.from_linear(lin) for lin in linears], activations)
 
@@ -745,7 +773,7 @@ class Network:
     def split(self, signs: Any) -> list[np.ndarray]:
         """Cut pattern rows (..., N) into one array per layer (..., m_l)."""
         arr = np.asarray(signs)
-        if arr.shape[-1] != self.n_neurons:
+        if arr.ndim == 0 or arr.shape[-1] != self.n_neurons:
             raise ValueError(
                 f"signs must have {self.n_neurons} columns (all neurons of the network); "
                 f"got shape {arr.shape}."
@@ -770,11 +798,9 @@ class Network:
         >>> Network.random([2, 3, 4, 1], seed=0).layer_of([0, 5, 7]).tolist()
         [[0, 0], [1, 2], [2, 0]]
         """
-        idx = np.asarray(index, dtype=np.int64)
-        if idx.size and (idx.min() < 0 or idx.max() >= self.n_neurons):
-            raise IndexError(
-                f"neuron columns must be in [0, {self.n_neurons}); got {shown(index)}."
-            )
+        idx = as_indices(
+            index, "neuron columns", self.n_neurons, keep_shape=True, allow_negative=False
+        ).astype(np.int64)
         off = self.neuron_offsets
         lay = np.searchsorted(off, idx, side="right") - 1
         return np.stack([lay, idx - off[lay]], axis=-1)
@@ -1062,12 +1088,7 @@ class NeuronLayer(Network):
 
         n_neurons = as_int(n_neurons, "n_neurons", low=1)
         in_dim = as_int(in_dim, "in_dim", low=1)
-        seed = as_int(seed, "seed")
-        if not -(2**63) <= seed < 2**64:
-            raise ValueError(
-                f"seed must be in torch's seed range [-2**63, 2**64 - 1]; got {seed}. "
-                f"Use a smaller seed (e.g. seed % 2**64)."
-            )
+        seed = as_seed(seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             linear = torch.nn.Linear(in_dim, n_neurons)

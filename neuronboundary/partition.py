@@ -42,7 +42,13 @@ from neuronboundary._cutting import (
     roots,
 )
 from neuronboundary._hyperplanes import Hyperplanes
-from neuronboundary._validate import as_float_array, as_int, check_finite, read_domain_interval
+from neuronboundary._validate import (
+    as_breakpoint,
+    as_float_array,
+    as_indices,
+    check_finite,
+    read_domain_interval,
+)
 from neuronboundary.decision import DecisionIntervals, decision_network, labels_from_signs, runs
 from neuronboundary.network import Network, NeuronLayer, as_network, check_layer
 
@@ -163,14 +169,7 @@ class Partition1D:
 
     def flips(self, i: int) -> np.ndarray:
         """Neurons (sorted columns) that change sign at interior breakpoint ``i`` (1 <= i < k)."""
-        k = self.n_intervals
-        i = as_int(i, "i")
-        if not 1 <= i < k:
-            raise IndexError(
-                f"i must be an interior breakpoint, numbered 1 to {k - 1}; got {i}."
-                if k > 1
-                else f"i={i}: this partition has no interior breakpoint (one sub-interval)."
-            )
+        i = as_breakpoint(i, self.n_intervals)
         return self.flip_order[self.flip_offsets[i - 1] : self.flip_offsets[i]]
 
     def flip_pairs(self, i: int) -> np.ndarray:
@@ -189,15 +188,8 @@ class Partition1D:
 
         Each row costs O(N log f); ask only for the rows you need when N and k are large.
         """
-        idx = np.atleast_1d(np.asarray(intervals))
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"intervals must be integer indices; got dtype {idx.dtype}.")
         k = self.n_intervals
-        if idx.size and (idx.min() < -k or idx.max() >= k):
-            raise IndexError(
-                f"sub-interval indices must be in [0, {k}); got {idx.min()}..{idx.max()}."
-            )
-        idx = idx % k
+        idx = as_indices(intervals, "intervals", k)
         if self.flip_signs is None:  # one change per neuron at most: compare with flip_at
             fa = self.flip_at
             flipped = (fa[None, :] >= 1) & (fa[None, :] <= idx[:, None])
@@ -334,12 +326,7 @@ class Partition1D:
 
     def exact_breakpoint(self, i: int) -> Fraction:
         """Interior breakpoint ``i`` (1 <= i < k) as the exact rational root."""
-        i = as_int(i, "i")
-        if not 1 <= i < self.n_intervals:
-            raise IndexError(
-                f"interior breakpoints are numbered 1 to {self.n_intervals - 1}; got {i}."
-            )
-        return self._root(i)
+        return self._root(as_breakpoint(i, self.n_intervals))
 
     # -- exact helpers ----------------------------------------------------------------
     def _root(self, i: int) -> Fraction:

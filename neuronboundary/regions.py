@@ -478,13 +478,9 @@ class BoxRegions:
         return as_index(region, "region", self.n_regions, allow_negative=True)
 
     def _check_regions(self, regions: Any) -> np.ndarray:
-        idx = np.atleast_1d(np.asarray(regions))
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"regions must be integer indices; got dtype {idx.dtype}.")
-        bad = idx[(idx < -self.n_regions) | (idx >= self.n_regions)]
-        if bad.size:
-            self._check_region(int(bad[0]))
-        return idx % max(self.n_regions, 1)
+        from neuronboundary._validate import as_indices
+
+        return as_indices(regions, "regions", self.n_regions)
 
 
 def regions_in(
@@ -643,11 +639,12 @@ class _Search:
         have = [r for r, v in enumerate(self.vertices) if v is not None and v.shape[0]]
         if not have:
             return
-        means = np.array([self.vertices[r].mean(axis=0) for r in have])
+        with np.errstate(over="ignore", invalid="ignore"):
+            means = np.array([self.vertices[r].mean(axis=0) for r in have])
         pats = np.array([self.signs[r] for r in have])
         lo, hi = self.boxes
-        ok = ((means > lo) & (means < hi)).all(axis=1)
-        ok &= (self.net._signs(means) == pats).all(axis=1)
+        ok = ((means > lo) & (means < hi)).all(axis=1)  # NaN (huge vertices) is not inside
+        ok[ok] = (self.net._signs(means[ok]) == pats[ok]).all(axis=1)
         idx = np.array(have)[ok]
         pts[idx] = means[ok]
 

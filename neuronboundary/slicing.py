@@ -104,6 +104,11 @@ def _slice(network: Any, origin: Any, vectors: tuple, names: tuple, what: str) -
     basis = np.stack([finite_vector(b, n, d) for b, n in zip(vectors, names, strict=True)], axis=1)
     scale = np.max(np.abs(basis), axis=0)  # rank of unit-scale columns: any magnitude
     k = basis.shape[1]
+    if k > d:
+        raise ValueError(
+            f"{what} spans {k} dimensions but the network's input has only {d}: a {k}-D "
+            f"slice needs an input of dimension >= {k}."
+        )
     if np.linalg.matrix_rank(basis / np.where(scale > 0, scale, 1.0)) < k:
         listed = " and ".join(names) if k == 2 else ", ".join(names)
         raise ValueError(

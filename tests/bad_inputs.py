@@ -336,7 +336,7 @@ CASES = [
         "breakpoint index when there is none",
         lambda: nb.partition_1d(L1, (1, 2)).flips(1),
         IndexError,
-        "this partition has no interior breakpoint",
+        r"i=1: there is no interior breakpoint \(one sub-interval\)",
     ),
     Case(
         "2-D",
@@ -844,6 +844,106 @@ CASES = [
         lambda: nb.regions_in(L2, ((-1, 1), (-1, 1))).locate([[2.0, 0.5]]),
         ValueError,
         "x must lie in the box",
+    ),
+    # --- review of ordinary and bad inputs (every public function, newest APIs first)
+    Case(
+        "model",
+        "BatchNorm without running statistics",
+        lambda: nb.Network.from_module(
+            torch.nn.Sequential(
+                torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4, track_running_stats=False)
+            ).eval()
+        ),
+        TypeError,
+        r"cannot read '1' \(BatchNorm1d\): it keeps no running statistics",
+    ),
+    Case(
+        "model",
+        "input_shape with a fractional size",
+        lambda: nb.Network.from_module(CNN.eval(), input_shape=(1.5, 6.9, 6.9)),
+        TypeError,
+        r"input_shape must be a tuple of ints \(one input, no batch axis\), e.g. \(1, 28, 28\)",
+    ),
+    Case(
+        "1-D",
+        "decision breakpoint 0 (an end, not interior)",
+        lambda: (
+            nb.partition_1d(nb.Network([L1, nb.NeuronLayer([[1.0, 1.0]], [-0.6])]), (-1, 1))
+            .decision_intervals()
+            .exact_breakpoint(0)
+        ),
+        IndexError,
+        "i must be an interior breakpoint, numbered 1 to",
+    ),
+    Case(
+        "2-D",
+        "region indices as a 2-D array",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).signs_of([[0, 1]]),
+        ValueError,
+        r"regions must be one index or a 1-D list of them; got shape \(1, 2\)",
+    ),
+    Case(
+        "2-D",
+        "region indices that are not whole numbers",
+        lambda: nb.arrangement_2d(L2, ((-1, 1), (-1, 1))).signs_of([0.5]),
+        TypeError,
+        "regions must be integer indices",
+    ),
+    Case(
+        "network",
+        "pattern columns that are not whole numbers",
+        lambda: nb.Network.random([2, 3, 1], seed=0).layer_of([0.5, 1.7]),
+        TypeError,
+        "neuron columns must be integer indices",
+    ),
+    Case(
+        "network",
+        "a seed beyond torch's range",
+        lambda: nb.Network.random([2, 3, 1], seed=2**70),
+        ValueError,
+        r"seed must be in torch's seed range",
+    ),
+    Case(
+        "network",
+        "sizes given as one number",
+        lambda: nb.Network.random(3, seed=0),
+        TypeError,
+        r"sizes must list the widths, input first, e.g. \[2, 64, 64, 1\]",
+    ),
+    Case(
+        "network",
+        "skips given as one number",
+        lambda: nb.Network([L2, L2], skips=5),
+        TypeError,
+        r"skips must be a list of \(source, target\) pairs",
+    ),
+    Case(
+        "network",
+        "a projection matrix of the wrong shape",
+        lambda: nb.Network([L2, L2], skips=[(0, 2, np.eye(3), np.zeros(3))]),
+        ValueError,
+        r"got a matrix of shape \(3, 3\) and an offset of shape \(3,\)",
+    ),
+    Case(
+        "network",
+        "a pattern of one number to split",
+        lambda: nb.Network.random([2, 3, 1], seed=0).split(1),
+        ValueError,
+        "signs must have 4 columns",
+    ),
+    Case(
+        "slicing",
+        "a 3-D slice of a 2-D input",
+        lambda: nb.slice_3d(L2, [0, 0], [1, 0], [0, 1], [1, 1]),
+        ValueError,
+        "slice_3d spans 3 dimensions but the network's input has only 2",
+    ),
+    Case(
+        "regions",
+        "a box whose width overflows",
+        lambda: nb.regions_in(L2, ((-1.7e308, 1.7e308), (-1, 1))),
+        ValueError,
+        "box is too wide on axis x1: hi - lo overflows float64",
     ),
 ]
 

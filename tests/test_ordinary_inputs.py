@@ -326,3 +326,90 @@ def test_group_partition_is_the_same_for_every_kind(weights, data, kind):
     interval = (-2e6, 2e6)
     got = nb.group_partition_1d(layer, interval, ARRAY_KINDS[kind](thresholds))
     _same_groups(got, nb.group_partition_1d(layer, interval, thresholds))
+
+
+# ---------------------------------------------------------------------------- from the review
+FLOAT_OR_GRAD: dict[str, Callable[[float], object]] = {
+    **FLOAT_KINDS,
+    "0-d torch with grad": lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("kind", FLOAT_OR_GRAD)
+def test_sequences_of_scalars_of_every_kind(kind):
+    """Lists and tuples of 0-d tensors (with gradients too) and numpy scalars are numbers."""
+    f = FLOAT_OR_GRAD[kind]
+    part = nb.partition_1d(L1, (f(-1.0), f(2.0)))
+    np.testing.assert_array_equal(part.breakpoints, nb.partition_1d(L1, INTERVAL).breakpoints)
+    arr = nb.arrangement_2d(L2, ((f(-1.0), f(1.0)), (f(-1.0), f(1.0))))
+    assert arr.n_regions == nb.arrangement_2d(L2, BOX).n_regions
+    np.testing.assert_array_equal(arr.locate([[f(0.5), f(0.75)]]), arr.locate([[0.5, 0.75]]))
+    region = nb.region_of(L2, [f(0.5), f(0.75)])
+    np.testing.assert_array_equal(region.signs, nb.region_of(L2, [0.5, 0.75]).signs)
+
+
+@pytest.mark.parametrize("kind", ["0-d numpy array", "numpy float64", "float"])
+def test_one_activation_slope_of_every_kind(kind):
+    net = nb.Network.random([2, 3, 1], seed=0, activations=FLOAT_KINDS[kind](0.25))
+    ref = nb.Network.random([2, 3, 1], seed=0, activations=0.25)
+    np.testing.assert_array_equal(net.negative_slopes[0], ref.negative_slopes[0])
+
+
+def test_empty_selections_give_empty_rows():
+    assert nb.arrangement_2d(L2, BOX).signs_of([]).shape == (0, 3)
+    assert nb.regions_in(L2, BOX).signs_of([]).shape == (0, 3)
+    assert nb.partition_1d(L1, INTERVAL).rows([]).shape == (0, 3)
+    assert nb.Network.random([2, 3, 1], seed=0).layer_of([]).shape == (0, 2)
+
+
+@ints
+def test_input_shape_of_every_integer_kind(kind):
+    i = INT_KINDS[kind]
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(32, 3)
+    )
+    net = nb.Network.from_module(model, input_shape=(i(1), i(6), i(6)))
+    assert net == nb.Network.from_module(model, input_shape=(1, 6, 6))
+
+
+def test_a_one_dimensional_box_as_a_pair():
+    layer = nb.NeuronLayer([[1.0], [-1.0]], [0.0, 0.5])
+    assert nb.region_of(layer, 0.25, box=(-1, 1)).volume == 0.5
+    assert nb.regions_in(layer, (-1, 1)).n_regions == nb.regions_in(layer, ((-1, 1),)).n_regions
+
+
+def test_a_network_without_boundaries_is_one_region():
+    """No neuron varies: the region is the whole input, no facet (and inside a box, the box)."""
+    for net in (
+        nb.NeuronLayer([[0.0, 0.0]], [1.0]),
+        nb.Network(
+            [nb.NeuronLayer(np.zeros((2, 2)), [1.0, -1.0]), nb.NeuronLayer([[1.0, 1.0]], [0.0])]
+        ),
+    ):
+        region = nb.region_of(net, [0.5, 0.5])
+        assert region.n_facets == 0
+        assert region.inradius == np.inf
+        assert region.neighbors() == []
+        assert nb.region_of(net, [0.5, 0.5], box=BOX).volume == 4.0
+
+
+def test_a_custom_module_inside_a_sequential_is_traced():
+    class Residual(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = torch.nn.Linear(3, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + torch.relu(self.lin(x))
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), Residual(), torch.nn.Linear(3, 1)).double()
+    net = nb.Network.from_module(model.eval())
+    x = torch.randn(200, 3, dtype=torch.float64)
+    np.testing.assert_allclose(net(x.numpy()), model(x).detach().numpy(), rtol=0, atol=1e-12)
+
+
+def test_huge_boxes_search_the_same_regions_as_the_plane():
+    net = nb.Network.random([2, 8, 8, 1], seed=0)
+    box = ((-1e20, 1e20),) * 2
+    assert nb.regions_in(net, box).n_regions == nb.arrangement_2d(net, box).n_regions
