@@ -108,14 +108,25 @@ class QuantileThresholds:
 
 
 def _check_q(q: Any) -> float:
-    """Read ``q`` (Python/numpy scalar, 0-d array or tensor) as a float64 in [0, 1]."""
+    """Read ``q`` (Python/numpy scalar, 0-d array or tensor) as a float64 in [0, 1].
+
+    A level of a float dtype narrower than float64 (float32, float16, bfloat16) is read as the
+    shortest decimal that rounds to it in its dtype, i.e. as it prints: ``np.float32(0.1)`` is
+    0.1, what the user wrote. Its float64 widening, 0.10000000149..., would pick the next order
+    statistic whenever ``n q`` is a whole number. The rank is then numpy's for that float64
+    decimal; numpy's own float32 arithmetic (``n q - 1`` in float32) mostly agrees, not always:
+    ``25 * np.float32(0.28)`` is 7 in float32, ``25 * 0.28`` is 7.000000000000001 in float64.
+    """
     if hasattr(q, "detach") and hasattr(q, "item"):  # torch tensor
         if q.numel() != 1 or q.ndim != 0:
             raise ValueError(
                 f"q must be one number in [0, 1]; got a tensor of shape {tuple(q.shape)}. "
                 f"Call quantile_thresholds once per level."
             )
-        q = q.item()
+        if q.is_floating_point() and q.element_size() < 8:  # float32, float16, bfloat16
+            q = _as_written(q.item(), lambda d, t=q: t.new_tensor(d) == t)
+        else:
+            q = q.item()
     elif isinstance(q, np.ndarray):
         if q.ndim != 0:
             raise ValueError(
@@ -128,12 +139,26 @@ def _check_q(q: Any) -> float:
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got "
             f"{type(q).__name__} {shown(q)}."
         )
+    if isinstance(q, (np.float16, np.float32)):
+        q = _as_written(float(q), lambda d, t=q: t.dtype.type(d) == t)
     value = float(q)
     if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got {value!r}."
         )
     return value
+
+
+def _as_written(value: float, same: Callable[[float], Any]) -> float:
+    """The shortest decimal ``d`` with ``same(d)`` (it rounds to ``value`` in its narrow dtype):
+    how ``repr`` prints a float32 or float16."""
+    if not np.isfinite(value):
+        return value
+    for digits in range(1, 18):
+        decimal = float(f"{value:.{digits}g}")
+        if bool(same(decimal)):
+            return decimal
+    return value  # pragma: no cover - 17 digits always round-trip
 
 
 # ---------------------------------------------------------------------------- exact routes
@@ -369,7 +394,9 @@ def quantile_thresholds(
         unless it fits ``max_bytes``).
     q : float
         Quantile level in [0, 1] (Python or numpy scalar, 0-d array or tensor); the article
-        uses 0.75 (the top quartile) and 0.95.
+        uses 0.75 (the top quartile) and 0.95. A float32 or float16 level is read as the decimal
+        it prints as (``np.float32(0.1)`` and ``torch.tensor(0.1)`` are 0.1, as written), a
+        float64 level exactly as it is.
     method : {"auto", "exact", "sketch"}
         ``"exact"`` reads the data as many times as it needs (one ``numpy.partition`` for an
         in-memory array; otherwise 2 passes on ordinary data, at most 4 for float32 and 7 for

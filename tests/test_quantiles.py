@@ -158,6 +158,41 @@ def test_scalar_levels_of_every_kind():
         assert quantile_thresholds(data, q).q == float(q)
 
 
+@pytest.mark.parametrize(
+    "q",
+    [
+        np.float32(0.1),
+        np.array(0.1, dtype=np.float32),
+        torch.tensor(0.1),
+        np.float16(0.1),
+        torch.tensor(0.1, dtype=torch.float16),
+        torch.tensor(0.1, dtype=torch.bfloat16),
+    ],
+    ids=repr,
+)
+def test_a_narrow_float_level_is_the_decimal_it_prints_as(q):
+    # float64(float32(0.1)) = 0.10000000149...: n q - 1 > 0 picked the next order statistic
+    data = np.arange(20.0).reshape(10, 2)
+    result = quantile_thresholds(data, q)
+    assert result.q == 0.1
+    np.testing.assert_array_equal(result.values, quantile_thresholds(data, 0.1).values)
+    np.testing.assert_array_equal(result.values, [0.0, 1.0])
+    np.testing.assert_array_equal(result.values, reference(data, np.float32(0.1)))
+    for level in (0.05, 0.25, 0.3, 0.7, 0.95):  # every route, many rows
+        narrow = quantile_thresholds(batches_of(data, 3), np.float32(level), method="exact")
+        np.testing.assert_array_equal(narrow.values, reference(data, level))
+
+
+def test_a_float64_level_is_kept_as_it_is():
+    data = np.arange(20.0).reshape(10, 2)
+    widened = np.float64(np.float32(0.1))  # 0.10000000149...: n q - 1 > 0
+    assert quantile_thresholds(data, widened).q == widened
+    np.testing.assert_array_equal(quantile_thresholds(data, widened).values, [2.0, 3.0])
+    np.testing.assert_array_equal(
+        quantile_thresholds(data, torch.tensor(widened, dtype=torch.float64)).values, [2.0, 3.0]
+    )
+
+
 def test_torch_tensor_beyond_torch_quantile_limit():
     # torch.quantile has refused inputs over 2^24 elements in many releases; ours must not
     acts = torch.arange(17_000_000, dtype=torch.float32).reshape(-1, 2)  # 17M elements
