@@ -42,6 +42,7 @@ from neuronboundary._quantile_io import (
     Group,
     Workers,
     as_batch,
+    as_source,
     is_array,
     passes,
     rank,
@@ -384,9 +385,10 @@ def quantile_thresholds(
     Parameters
     ----------
     source : array-like, iterable or callable
-        The activations, one column per neuron: an (n, m) numpy array, memmap or torch tensor
-        (or (n, C, H, W)..., e.g. ``collect_activations(..., flatten=False)``: each sample's
-        neurons are flattened, and their shape is kept in ``neuron_shape``);
+        The activations, one column per neuron: an (n, m) numpy array, memmap, torch tensor or
+        nested lists of numbers (or (n, C, H, W)..., e.g. ``collect_activations(...,
+        flatten=False)``: each sample's neurons are flattened, and their shape is kept in
+        ``neuron_shape``);
         a sequence of (b, m) batches (list, tuple, ``DataLoader``; a batch may be a tuple whose
         first element is the activations); a zero-argument callable returning a fresh iterator
         of batches (e.g. ``lambda: iter_activations(model, layer, loader)``: the model is run
@@ -462,10 +464,11 @@ def quantile_thresholds(
     procs = Group(group)
     one_pass, reusable, error = None, False, None
     shape: list[Any] = [getattr(source, "neuron_shape", None)]  # of one sample's neurons
-    if is_array(source) and len(source.shape) > 2:  # e.g. (n, C, H, W): flattened, shape kept
-        shape[0] = tuple(int(d) for d in source.shape[1:])
-        source = source.reshape(source.shape[0], -1)
     try:
+        source = as_source(source)  # nested lists of numbers: one (n, m) array
+        if is_array(source) and len(source.shape) > 2:  # (n, C, H, W): flattened, shape kept
+            shape[0] = tuple(int(d) for d in source.shape[1:])
+            source = source.reshape(source.shape[0], -1)
         one_pass, reusable = passes(source)
         one_pass = _recording(one_pass, shape)
         if method == "exact" and not reusable:

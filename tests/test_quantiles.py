@@ -193,6 +193,20 @@ def test_a_float64_level_is_kept_as_it_is():
     )
 
 
+def test_nested_lists_of_numbers_are_one_array():
+    data = np.arange(20.0).reshape(10, 2)
+    expected = reference(data, 0.5)
+    rows = data.tolist()
+    for source in (rows, tuple(map(tuple, rows)), [[int(v) for v in row] for row in rows]):
+        for method in ("auto", "exact", "sketch"):
+            result = quantile_thresholds(source, 0.5, method=method)
+            np.testing.assert_array_equal(result.values, expected)
+            assert result.exact
+    # a list of batches, each batch written as nested lists, is still batches
+    batches = [data[:3].tolist(), data[3:].tolist()]
+    np.testing.assert_array_equal(quantile_thresholds(batches, 0.5).values, expected)
+
+
 def test_torch_tensor_beyond_torch_quantile_limit():
     # torch.quantile has refused inputs over 2^24 elements in many releases; ours must not
     acts = torch.arange(17_000_000, dtype=torch.float32).reshape(-1, 2)  # 17M elements
@@ -327,6 +341,8 @@ def changing_source():
         (np.ones((3, 2)), "0.5", {}, TypeError, "q must be a number"),
         (np.ones((3, 2)), np.array([0.5, 0.7]), {}, ValueError, "once per level"),
         (np.ones(3), 0.5, {}, ValueError, r"shape \(n, m\)"),
+        ([1.0, 2.0, 3.0], 0.5, {}, ValueError, r"shape \(n, m\).*x.reshape\(-1, 1\)"),
+        ([[1.0, 2.0], [3.0]], 0.5, {}, ValueError, "rows of one length m"),
         (3.0, 0.5, {}, TypeError, "iterable of"),
         ([np.ones((3, 2)), np.ones((3, 3))], 0.5, {}, ValueError, "same number of neurons 2"),
         ([np.array([[1.0, 2.0], [3.0, np.nan]])], 0.5, {}, ValueError, r"NaN: neuron 1 .* row 1"),
