@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._validate import as_int, shown
+from neuronboundary._validate import as_int, is_integer, shown, unwrap_scalar
 
 __all__ = ["ActivationStream", "collect_activations", "iter_activations"]
 
@@ -98,10 +98,12 @@ def _pick_input(batch: Any, input_key: Any) -> Any:
         return batch[input_key]
     if isinstance(batch, (tuple, list)) and batch and not _is_array_like(batch):
         index = 0 if input_key is None else input_key
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        if not is_integer(index):  # int, numpy integer, 0-d integer array or tensor
             raise TypeError(
-                f"input_key for a tuple/list batch must be a position (int); got {shown(index)}."
+                f"input_key for a tuple/list batch must be a position (int); got {shown(index)} "
+                f"({type(index).__name__})."
             )
+        index = int(unwrap_scalar(index))
         if not -len(batch) <= index < len(batch):
             raise IndexError(
                 f"input_key {shown(index)} is out of range for a batch of {len(batch)} elements."

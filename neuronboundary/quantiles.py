@@ -50,7 +50,7 @@ from neuronboundary._quantile_io import (
 )
 from neuronboundary._quantile_io import progress as progress_bar
 from neuronboundary._radix_select import from_ukeys, radix_select, ukeys
-from neuronboundary._validate import shown
+from neuronboundary._validate import is_integer, shown, unwrap_scalar
 
 __all__ = ["QuantileThresholds", "StreamingQuantiles", "quantile_thresholds"]
 
@@ -220,9 +220,9 @@ class StreamingQuantiles:
     """
 
     def __init__(self, k: int = 2048) -> None:
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 16 or k % 2:
+        if not is_integer(k) or int(unwrap_scalar(k)) < 16 or int(unwrap_scalar(k)) % 2:
             raise ValueError(f"k must be an even integer >= 16; got {shown(k)}.")
-        self.k = int(k)
+        self.k = int(unwrap_scalar(k))
         self.m: int | None = None
         self.n = 0
         self.dtype: np.dtype | None = None
@@ -454,13 +454,15 @@ def quantile_thresholds(
     q = _check_q(q)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}.")
-    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 2:
+    if not is_integer(bins) or int(unwrap_scalar(bins)) < 2:
         raise ValueError(f"bins must be a power of two >= 2; got {shown(bins)}.")
-    bits = int(bins).bit_length() - 1
+    bins = int(unwrap_scalar(bins))
+    bits = bins.bit_length() - 1
     if 1 << bits != bins or bits > 16:
         raise ValueError(f"bins must be a power of two between 2 and 2**16; got {shown(bins)}.")
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
+    if not is_integer(max_bytes):
         raise TypeError(f"max_bytes must be an integer number of bytes; got {shown(max_bytes)}.")
+    max_bytes = int(unwrap_scalar(max_bytes))
     procs = Group(group)
     one_pass, reusable, error = None, False, None
     shape: list[Any] = [getattr(source, "neuron_shape", None)]  # of one sample's neurons

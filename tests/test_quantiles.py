@@ -369,9 +369,28 @@ def test_bad_activations(acts, q, kwargs, error, match):
         quantile_thresholds(acts, q, **kwargs)
 
 
+@pytest.mark.parametrize("kind", [int, np.int64, np.array, torch.tensor], ids=repr)
+def test_integer_arguments_of_every_kind(kind):
+    data = np.random.default_rng(4).standard_normal((300, 3))
+    plain = quantile_thresholds(iter(batches_of(data, 50)), 0.9, method="sketch", k=16)
+    result = quantile_thresholds(iter(batches_of(data, 50)), 0.9, method="sketch", k=kind(16))
+    np.testing.assert_array_equal(result.values, plain.values)
+    assert result.max_rank_error == plain.max_rank_error
+    sketch = StreamingQuantiles(k=kind(16))
+    assert sketch.k == 16
+    assert type(sketch.k) is int
+    exact = quantile_thresholds(
+        batches_of(data, 50), 0.9, method="exact", bins=kind(4), max_bytes=kind(0)
+    )
+    np.testing.assert_array_equal(exact.values, reference(data, 0.9))
+
+
 def test_sketch_arguments():
     with pytest.raises(ValueError, match="even integer"):
         StreamingQuantiles(k=15)
+    for k in (16.0, torch.tensor(16.0), torch.tensor([16]), True):
+        with pytest.raises(ValueError, match="even integer"):
+            StreamingQuantiles(k=k)
     with pytest.raises(ValueError, match="stream was empty"):
         StreamingQuantiles().quantile(0.5)
     sketch = StreamingQuantiles()
