@@ -57,9 +57,15 @@ __all__ = ["QuantileThresholds", "StreamingQuantiles", "quantile_thresholds"]
 _METHODS = ("auto", "exact", "sketch")
 
 
-@dataclass(frozen=True)
-class QuantileThresholds:
+@dataclass(frozen=True, eq=False)
+class QuantileThresholds(np.lib.mixins.NDArrayOperatorsMixin):
     """Per-neuron quantile thresholds.
+
+    It behaves as its array ``values`` wherever numbers are read: ``numpy.asarray(t)``,
+    ``torch.as_tensor(t)``, ``len(t)``, ``t[i]``, iteration, and arithmetic and comparisons
+    with numbers, numpy arrays or CPU tensors (``acts > t``, ``t + 1``, ``t == u``:
+    elementwise, giving numpy arrays). It is read-only: ``t += 1`` is refused (write
+    ``t.values + 1``).
 
     Attributes
     ----------
@@ -84,6 +90,14 @@ class QuantileThresholds:
         :func:`~neuronboundary.iter_activations` (e.g. ``(C, H, W)`` for a ``Conv2d``);
         ``(m,)`` otherwise. ``values.reshape(neuron_shape)`` puts each threshold at its channel
         and position.
+
+    Examples
+    --------
+    >>> t = quantile_thresholds(np.arange(12.0).reshape(6, 2), 0.5)
+    >>> t.values, len(t), t[1]
+    (array([4., 5.]), 2, np.float64(5.0))
+    >>> np.array([[3.0, 7.0]]) > t  # which neurons are above their threshold
+    array([[False,  True]])
     """
 
     values: np.ndarray
@@ -98,11 +112,39 @@ class QuantileThresholds:
         if not self.neuron_shape:
             object.__setattr__(self, "neuron_shape", (int(self.values.shape[0]),))
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.values if dtype is None else self.values.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy is False and dtype is not None and np.dtype(dtype) != self.values.dtype:
+            raise ValueError(f"thresholds are float64: a {np.dtype(dtype)} array needs a copy.")
+        values = self.values if dtype is None else self.values.astype(dtype, copy=False)
+        return values.copy() if copy and values is self.values else values
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(isinstance(o, QuantileThresholds) for o in kwargs.get("out", ())):
+            raise TypeError(
+                "QuantileThresholds is read-only: write t = t.values + 1 (a numpy array) or "
+                "dataclasses.replace(t, values=...) rather than an in-place operation."
+            )
+        return getattr(ufunc, method)(*map(_as_numpy, inputs), **kwargs)
 
     def __len__(self) -> int:
         return self.values.shape[0]
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.values[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.values)
+
+
+def _as_numpy(operand: Any) -> Any:
+    """An operand of :class:`QuantileThresholds`' arithmetic: thresholds as their values, a
+    torch tensor as a numpy array (so that ``tensor > t`` is a boolean array, not the uint8
+    tensor that torch's ``__array_wrap__`` would make of it); anything else unchanged."""
+    if isinstance(operand, QuantileThresholds):
+        return operand.values
+    if hasattr(operand, "detach") and hasattr(operand, "cpu"):  # torch.Tensor
+        return np.asarray(operand)  # torch's own error for CUDA or gradient-tracking tensors
+    return operand
 
 
 # ---------------------------------------------------------------------------------- inputs

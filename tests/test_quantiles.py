@@ -321,6 +321,35 @@ def test_thresholds_behave_as_an_array():
     assert len(result) == 2
 
 
+def test_thresholds_index_convert_and_compute_as_their_values():
+    data = np.arange(10.0).reshape(5, 2)
+    result = quantile_thresholds(data, 0.5)
+    values = result.values
+    assert result[0] == values[0]
+    assert result[-1] == values[-1]
+    np.testing.assert_array_equal(result[::-1], values[::-1])
+    assert list(result) == list(values)
+    assert torch.equal(torch.as_tensor(result), torch.as_tensor(values))
+    assert torch.equal(torch.tensor(result, dtype=torch.float32), torch.tensor(values).float())
+    np.testing.assert_array_equal(np.asarray(result, dtype=np.float32), values.astype(np.float32))
+    assert np.asarray(result, copy=True) is not values
+    with pytest.raises(ValueError, match="needs a copy"):
+        np.asarray(result, dtype=np.float32, copy=False)
+    np.testing.assert_array_equal(result + 1, values + 1)
+    np.testing.assert_array_equal(2 * result - result, values)
+    np.testing.assert_array_equal(-result, -values)
+    np.testing.assert_array_equal(data > result, data > values)
+    np.testing.assert_array_equal(result <= data, values <= data)
+    np.testing.assert_array_equal(torch.from_numpy(data) > result, data > values)
+    np.testing.assert_array_equal(result == quantile_thresholds(data, 0.5), [True, True])
+    assert type(result + 1) is np.ndarray
+    before = values.copy()
+    with pytest.raises(TypeError, match="read-only"):
+        result += 1
+    np.testing.assert_array_equal(result.values, before)
+    assert (result.q, result.n, result.exact, result.neuron_shape) == (0.5, 5, True, (2,))
+
+
 def changing_source():
     state = {"calls": 0}
 
