@@ -787,6 +787,14 @@ CASES = [
         ValueError,
         r"nested lists must be rows of one length m, an \(n, m\) table; got rows of lengths 1, 2",
     ),
+    Case(
+        "activations",
+        "an unknown device name",
+        lambda: nb.collect_activations(NET, "0", np.zeros((2, 3)), device="gpu"),
+        ValueError,
+        r"device must be a torch.device or a device string such as \"cpu\", \"cuda\", "
+        r"\"cuda:0\" .*got 'gpu'",
+    ),
     # --- regions in any dimension
     Case(
         "regions",

@@ -183,6 +183,17 @@ def test_a_position_that_is_not_an_integer_is_refused():
             nb.collect_activations(model, "0", batches, input_key=key)
 
 
+def test_devices_as_strings_or_torch_devices():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    x = torch.arange(6.0).reshape(2, 3)
+    expected = nb.collect_activations(model, "0", x)
+    for device in ("cpu", "cpu:0", torch.device("cpu"), torch.device("cpu", 0)):
+        got = nb.collect_activations(model, "0", x, device=device)
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    with pytest.raises(TypeError, match=r"device must be a torch.device .*got \['cpu'\]"):
+        nb.iter_activations(model, "0", x, device=["cpu"])
+
+
 def test_nothing_lingers_after_an_unfinished_iteration():
     model = integer_cnn()
     stream = nb.iter_activations(model, "1", images(), batch_size=2)
