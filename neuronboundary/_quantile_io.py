@@ -165,7 +165,8 @@ def _no_arguments_needed(fn: Callable[..., Any]) -> str | None:
     try:
         signature.bind()
     except TypeError:
-        return f"{getattr(fn, '__name__', type(fn).__name__)}{signature}"
+        name = getattr(fn, "__name__", type(fn).__name__)
+        return f"{'a lambda' if name == '<lambda>' else name} taking {signature}"
     return None
 
 

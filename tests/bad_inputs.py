@@ -778,7 +778,7 @@ CASES = [
         lambda: nb.quantile_thresholds(lambda batch: batch, 0.5),
         TypeError,
         r"callable source must take no arguments .* lambda: iter_activations\(model, layer, "
-        r"loader\); got <lambda>\(batch\), which needs arguments",
+        r"loader\); got a lambda taking \(batch\), which needs arguments",
     ),
     Case(
         "groups",
