@@ -8,6 +8,8 @@ split numpy work between the CPU cores.
 
 from __future__ import annotations
 
+import inspect
+import numbers
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -122,24 +124,84 @@ def is_array(source: Any) -> bool:
     return hasattr(source, "shape") and hasattr(source, "__getitem__")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (numbers.Number, np.number, np.bool_))
+
+
+def is_rows_of_numbers(source: Any) -> bool:
+    """Whether ``source`` is one array written as Python lists: a non-empty list/tuple of numbers
+    or of rows that are lists/tuples of numbers (not a sequence of arrays or tensors, which are
+    batches)."""
+    if not isinstance(source, (list, tuple)) or not source:
+        return False
+    if all(_is_number(v) for v in source):
+        return True
+    return all(
+        isinstance(row, (list, tuple)) and row and all(_is_number(v) for v in row) for row in source
+    )
+
+
+def as_source(source: Any, name: str = "activations") -> Any:
+    """``source`` as the quantile routes read it: nested lists of numbers as one numpy array
+    (n, m); anything else unchanged."""
+    if not is_rows_of_numbers(source):
+        return source
+    if not all(_is_number(v) for v in source):
+        lengths = sorted({len(row) for row in source})
+        if len(lengths) > 1:
+            raise ValueError(
+                f"{name} given as nested lists must be rows of one length m, an (n, m) table; "
+                f"got rows of lengths {', '.join(map(str, lengths[:6]))}."
+            )
+    return np.asarray(source)
+
+
+def _no_arguments_needed(fn: Callable[..., Any]) -> str | None:
+    """None if ``fn`` can be called without arguments, else its name and signature."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # no signature to read (some builtins): call it and see
+        return None
+    try:
+        signature.bind()
+    except TypeError:
+        name = getattr(fn, "__name__", type(fn).__name__)
+        return f"{'a lambda' if name == '<lambda>' else name} taking {signature}"
+    return None
+
+
+_CALLABLE = (
+    "a callable source must take no arguments and return a fresh iterator of (b, m) batches "
+    "each time it is called, e.g. lambda: iter_activations(model, layer, loader)"
+)
+
+
 def passes(source: Any) -> tuple[Callable[[], Iterable[Any]], bool]:
     """(a function giving one pass over the batches, whether it can be called again)."""
     if is_array(source):
         if len(source.shape) != 2:
+            one = " (one neuron: x.reshape(-1, 1))" if len(source.shape) == 1 else ""
             raise ValueError(
                 f"activations must have shape (n, m), one column per neuron; got shape "
-                f"{tuple(source.shape)}."
+                f"{tuple(source.shape)}{one}."
             )
         return _array_blocks(source), True
     if callable(source):
+        needs = _no_arguments_needed(source)
+        if needs is not None:
+            raise TypeError(f"{_CALLABLE}; got {needs}, which needs arguments.")
 
         def fresh() -> Iterable[Any]:
             batches = source()
-            if not hasattr(batches, "__iter__"):
+            if is_array(batches) or is_rows_of_numbers(batches):
+                shape = tuple(getattr(batches, "shape", np.shape(batches)))
                 raise TypeError(
-                    f"a callable source must return an iterable of (b, m) batches; it returned "
-                    f"{type(batches).__name__}."
+                    f"{_CALLABLE}; it returned {type(batches).__name__} of shape {shape}, "
+                    f"one array. Pass the array itself, quantile_thresholds(acts, q), or "
+                    f"return an iterator of its batches, e.g. lambda: iter([acts])."
                 )
+            if not hasattr(batches, "__iter__"):
+                raise TypeError(f"{_CALLABLE}; it returned {type(batches).__name__}.")
             return batches
 
         return fresh, True

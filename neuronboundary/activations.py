@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronboundary._validate import as_int, shown
+from neuronboundary._validate import as_int, is_integer, shown, unwrap_scalar
 
 __all__ = ["ActivationStream", "collect_activations", "iter_activations"]
 
@@ -98,10 +98,12 @@ def _pick_input(batch: Any, input_key: Any) -> Any:
         return batch[input_key]
     if isinstance(batch, (tuple, list)) and batch and not _is_array_like(batch):
         index = 0 if input_key is None else input_key
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        if not is_integer(index):  # int, numpy integer, 0-d integer array or tensor
             raise TypeError(
-                f"input_key for a tuple/list batch must be a position (int); got {shown(index)}."
+                f"input_key for a tuple/list batch must be a position (int); got {shown(index)} "
+                f"({type(index).__name__})."
             )
+        index = int(unwrap_scalar(index))
         if not -len(batch) <= index < len(batch):
             raise IndexError(
                 f"input_key {shown(index)} is out of range for a batch of {len(batch)} elements."
@@ -137,7 +139,14 @@ def _model_dtype_device(model: Any, device: Any) -> tuple[Any, Any]:
     dtype = params[0].dtype if params else torch.get_default_dtype()
     if device is None:
         device = params[0].device if params else torch.device("cpu")
-    return dtype, torch.device(device)
+    try:
+        return dtype, torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        error = ValueError if isinstance(device, str) else TypeError
+        raise error(
+            f'device must be a torch.device or a device string such as "cpu", "cuda", '
+            f'"cuda:0" or "mps" (None: the model\'s device); got {shown(device)}.'
+        ) from None
 
 
 def _takes_token_ids(model: Any) -> bool:
@@ -393,7 +402,7 @@ def iter_activations(
         Which element of a batch is the model's input: a position for tuple/list batches
         (default 0) or a key for dict batches (default the first of "input", "inputs", "x").
     device : torch.device or str, optional
-        Where to run (default: the model's device). Inputs are cast to the model's dtype
+        Where to run, e.g. ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (default: the model's device). Inputs are cast to the model's dtype
         (float64 numpy data to float32, integer or boolean pixels to floats), except integer
         inputs of a model with an ``nn.Embedding``, which are token ids and are kept.
     progress : bool
@@ -414,6 +423,7 @@ def iter_activations(
         ``batch_size`` < 1 or 1-D/empty data (at the call, before iteration); during iteration,
         data whose width (or channels) a Linear (or convolution) of the model cannot take, with
         the layer's name and the width it expects.
+        An unknown ``device`` string such as ``"gpu"``.
     TypeError
         During iteration, inputs of a dtype a layer cannot take (with the layer and the dtype
         it expects), or a module whose output is not a tensor.

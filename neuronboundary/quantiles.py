@@ -42,6 +42,7 @@ from neuronboundary._quantile_io import (
     Group,
     Workers,
     as_batch,
+    as_source,
     is_array,
     passes,
     rank,
@@ -49,16 +50,22 @@ from neuronboundary._quantile_io import (
 )
 from neuronboundary._quantile_io import progress as progress_bar
 from neuronboundary._radix_select import from_ukeys, radix_select, ukeys
-from neuronboundary._validate import shown
+from neuronboundary._validate import is_integer, shown, unwrap_scalar
 
 __all__ = ["QuantileThresholds", "StreamingQuantiles", "quantile_thresholds"]
 
 _METHODS = ("auto", "exact", "sketch")
 
 
-@dataclass(frozen=True)
-class QuantileThresholds:
+@dataclass(frozen=True, eq=False)
+class QuantileThresholds(np.lib.mixins.NDArrayOperatorsMixin):
     """Per-neuron quantile thresholds.
+
+    It behaves as its array ``values`` wherever numbers are read: ``numpy.asarray(t)``,
+    ``torch.as_tensor(t)``, ``len(t)``, ``t[i]``, iteration, and arithmetic and comparisons
+    with numbers, numpy arrays or CPU tensors (``acts > t``, ``t + 1``, ``t == u``:
+    elementwise, giving numpy arrays). It is read-only: ``t += 1`` is refused (write
+    ``t.values + 1``).
 
     Attributes
     ----------
@@ -83,6 +90,14 @@ class QuantileThresholds:
         :func:`~neuronboundary.iter_activations` (e.g. ``(C, H, W)`` for a ``Conv2d``);
         ``(m,)`` otherwise. ``values.reshape(neuron_shape)`` puts each threshold at its channel
         and position.
+
+    Examples
+    --------
+    >>> t = quantile_thresholds(np.arange(12.0).reshape(6, 2), 0.5)
+    >>> t.values, len(t), t[1]
+    (array([4., 5.]), 2, np.float64(5.0))
+    >>> np.array([[3.0, 7.0]]) > t  # which neurons are above their threshold
+    array([[False,  True]])
     """
 
     values: np.ndarray
@@ -97,25 +112,64 @@ class QuantileThresholds:
         if not self.neuron_shape:
             object.__setattr__(self, "neuron_shape", (int(self.values.shape[0]),))
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.values if dtype is None else self.values.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy is False and dtype is not None and np.dtype(dtype) != self.values.dtype:
+            raise ValueError(f"thresholds are float64: a {np.dtype(dtype)} array needs a copy.")
+        values = self.values if dtype is None else self.values.astype(dtype, copy=False)
+        return values.copy() if copy and values is self.values else values
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(isinstance(o, QuantileThresholds) for o in kwargs.get("out", ())):
+            raise TypeError(
+                "QuantileThresholds is read-only: write t = t.values + 1 (a numpy array) or "
+                "dataclasses.replace(t, values=...) rather than an in-place operation."
+            )
+        return getattr(ufunc, method)(*map(_as_numpy, inputs), **kwargs)
 
     def __len__(self) -> int:
         return self.values.shape[0]
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.values[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.values)
+
+
+def _as_numpy(operand: Any) -> Any:
+    """An operand of :class:`QuantileThresholds`' arithmetic: thresholds as their values, a
+    torch tensor as a numpy array (so that ``tensor > t`` is a boolean array, not the uint8
+    tensor that torch's ``__array_wrap__`` would make of it); anything else unchanged."""
+    if isinstance(operand, QuantileThresholds):
+        return operand.values
+    if hasattr(operand, "detach") and hasattr(operand, "cpu"):  # torch.Tensor
+        return np.asarray(operand)  # torch's own error for CUDA or gradient-tracking tensors
+    return operand
 
 
 # ---------------------------------------------------------------------------------- inputs
 
 
 def _check_q(q: Any) -> float:
-    """Read ``q`` (Python/numpy scalar, 0-d array or tensor) as a float64 in [0, 1]."""
+    """Read ``q`` (Python/numpy scalar, 0-d array or tensor) as a float64 in [0, 1].
+
+    A level of a float dtype narrower than float64 (float32, float16, bfloat16) is read as the
+    shortest decimal that rounds to it in its dtype, i.e. as it prints: ``np.float32(0.1)`` is
+    0.1, what the user wrote. Its float64 widening, 0.10000000149..., would pick the next order
+    statistic whenever ``n q`` is a whole number. The rank is then numpy's for that float64
+    decimal; numpy's own float32 arithmetic (``n q - 1`` in float32) mostly agrees, not always:
+    ``25 * np.float32(0.28)`` is 7 in float32, ``25 * 0.28`` is 7.000000000000001 in float64.
+    """
     if hasattr(q, "detach") and hasattr(q, "item"):  # torch tensor
         if q.numel() != 1 or q.ndim != 0:
             raise ValueError(
                 f"q must be one number in [0, 1]; got a tensor of shape {tuple(q.shape)}. "
                 f"Call quantile_thresholds once per level."
             )
-        q = q.item()
+        if q.is_floating_point() and q.element_size() < 8:  # float32, float16, bfloat16
+            q = _as_written(q.item(), lambda d, t=q: t.new_tensor(d) == t)
+        else:
+            q = q.item()
     elif isinstance(q, np.ndarray):
         if q.ndim != 0:
             raise ValueError(
@@ -128,12 +182,26 @@ def _check_q(q: Any) -> float:
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got "
             f"{type(q).__name__} {shown(q)}."
         )
+    if isinstance(q, (np.float16, np.float32)):
+        q = _as_written(float(q), lambda d, t=q: t.dtype.type(d) == t)
     value = float(q)
     if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got {value!r}."
         )
     return value
+
+
+def _as_written(value: float, same: Callable[[float], Any]) -> float:
+    """The shortest decimal ``d`` with ``same(d)`` (it rounds to ``value`` in its narrow dtype):
+    how ``repr`` prints a float32 or float16."""
+    if not np.isfinite(value):
+        return value
+    for digits in range(1, 18):
+        decimal = float(f"{value:.{digits}g}")
+        if bool(same(decimal)):
+            return decimal
+    return value  # pragma: no cover - 17 digits always round-trip
 
 
 # ---------------------------------------------------------------------------- exact routes
@@ -194,9 +262,9 @@ class StreamingQuantiles:
     """
 
     def __init__(self, k: int = 2048) -> None:
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 16 or k % 2:
+        if not is_integer(k) or int(unwrap_scalar(k)) < 16 or int(unwrap_scalar(k)) % 2:
             raise ValueError(f"k must be an even integer >= 16; got {shown(k)}.")
-        self.k = int(k)
+        self.k = int(unwrap_scalar(k))
         self.m: int | None = None
         self.n = 0
         self.dtype: np.dtype | None = None
@@ -359,9 +427,10 @@ def quantile_thresholds(
     Parameters
     ----------
     source : array-like, iterable or callable
-        The activations, one column per neuron: an (n, m) numpy array, memmap or torch tensor
-        (or (n, C, H, W)..., e.g. ``collect_activations(..., flatten=False)``: each sample's
-        neurons are flattened, and their shape is kept in ``neuron_shape``);
+        The activations, one column per neuron: an (n, m) numpy array, memmap, torch tensor or
+        nested lists of numbers (or (n, C, H, W)..., e.g. ``collect_activations(...,
+        flatten=False)``: each sample's neurons are flattened, and their shape is kept in
+        ``neuron_shape``);
         a sequence of (b, m) batches (list, tuple, ``DataLoader``; a batch may be a tuple whose
         first element is the activations); a zero-argument callable returning a fresh iterator
         of batches (e.g. ``lambda: iter_activations(model, layer, loader)``: the model is run
@@ -369,7 +438,9 @@ def quantile_thresholds(
         unless it fits ``max_bytes``).
     q : float
         Quantile level in [0, 1] (Python or numpy scalar, 0-d array or tensor); the article
-        uses 0.75 (the top quartile) and 0.95.
+        uses 0.75 (the top quartile) and 0.95. A float32 or float16 level is read as the decimal
+        it prints as (``np.float32(0.1)`` and ``torch.tensor(0.1)`` are 0.1, as written), a
+        float64 level exactly as it is.
     method : {"auto", "exact", "sketch"}
         ``"exact"`` reads the data as many times as it needs (one ``numpy.partition`` for an
         in-memory array; otherwise 2 passes on ordinary data, at most 4 for float32 and 7 for
@@ -425,20 +496,23 @@ def quantile_thresholds(
     q = _check_q(q)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}; got {method!r}.")
-    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 2:
+    if not is_integer(bins) or int(unwrap_scalar(bins)) < 2:
         raise ValueError(f"bins must be a power of two >= 2; got {shown(bins)}.")
-    bits = int(bins).bit_length() - 1
+    bins = int(unwrap_scalar(bins))
+    bits = bins.bit_length() - 1
     if 1 << bits != bins or bits > 16:
         raise ValueError(f"bins must be a power of two between 2 and 2**16; got {shown(bins)}.")
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
+    if not is_integer(max_bytes):
         raise TypeError(f"max_bytes must be an integer number of bytes; got {shown(max_bytes)}.")
+    max_bytes = int(unwrap_scalar(max_bytes))
     procs = Group(group)
     one_pass, reusable, error = None, False, None
     shape: list[Any] = [getattr(source, "neuron_shape", None)]  # of one sample's neurons
-    if is_array(source) and len(source.shape) > 2:  # e.g. (n, C, H, W): flattened, shape kept
-        shape[0] = tuple(int(d) for d in source.shape[1:])
-        source = source.reshape(source.shape[0], -1)
     try:
+        source = as_source(source)  # nested lists of numbers: one (n, m) array
+        if is_array(source) and len(source.shape) > 2:  # (n, C, H, W): flattened, shape kept
+            shape[0] = tuple(int(d) for d in source.shape[1:])
+            source = source.reshape(source.shape[0], -1)
         one_pass, reusable = passes(source)
         one_pass = _recording(one_pass, shape)
         if method == "exact" and not reusable:

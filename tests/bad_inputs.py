@@ -763,6 +763,38 @@ CASES = [
         TypeError,
         r"each batch of data must be numbers",
     ),
+    # --- branch inputs: sources, levels and devices given in ordinary but unexpected forms
+    Case(
+        "groups",
+        "a callable source that returns one array",
+        lambda: nb.quantile_thresholds(lambda: np.ones((4, 2)), 0.5),
+        TypeError,
+        r"callable source must take no arguments and return a fresh iterator of \(b, m\) "
+        r"batches.*it returned ndarray of shape \(4, 2\).*Pass the array itself",
+    ),
+    Case(
+        "groups",
+        "a callable source that needs an argument",
+        lambda: nb.quantile_thresholds(lambda batch: batch, 0.5),
+        TypeError,
+        r"callable source must take no arguments .* lambda: iter_activations\(model, layer, "
+        r"loader\); got a lambda taking \(batch\), which needs arguments",
+    ),
+    Case(
+        "groups",
+        "activations as nested lists of unequal rows",
+        lambda: nb.quantile_thresholds([[1.0, 2.0], [3.0]], 0.5),
+        ValueError,
+        r"nested lists must be rows of one length m, an \(n, m\) table; got rows of lengths 1, 2",
+    ),
+    Case(
+        "activations",
+        "an unknown device name",
+        lambda: nb.collect_activations(NET, "0", np.zeros((2, 3)), device="gpu"),
+        ValueError,
+        r"device must be a torch.device or a device string such as \"cpu\", \"cuda\", "
+        r"\"cuda:0\" .*got 'gpu'",
+    ),
     # --- regions in any dimension
     Case(
         "regions",

@@ -161,6 +161,39 @@ def test_a_module_whose_output_is_not_a_tensor():
     assert [tuple(b.shape) for b in stream] == [(2, 15)]
 
 
+@pytest.mark.parametrize(
+    "key",
+    [1, np.int64(1), np.array(1), torch.tensor(1), torch.tensor(-1, dtype=torch.int32)],
+    ids=repr,
+)
+def test_input_key_takes_integers_of_every_kind(key):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    x = torch.arange(6.0).reshape(2, 3)
+    batches = [(torch.zeros(2), x)]  # the input is the second element
+    got = nb.collect_activations(model, "0", batches, input_key=key)
+    expected = nb.collect_activations(model, "0", x)
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+def test_a_position_that_is_not_an_integer_is_refused():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    batches = [(torch.zeros(2, 3), torch.zeros(2))]
+    for key in (torch.tensor(0.0), np.float64(1.0), True, torch.tensor([0])):
+        with pytest.raises(TypeError, match="input_key for a tuple/list batch must be a position"):
+            nb.collect_activations(model, "0", batches, input_key=key)
+
+
+def test_devices_as_strings_or_torch_devices():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    x = torch.arange(6.0).reshape(2, 3)
+    expected = nb.collect_activations(model, "0", x)
+    for device in ("cpu", "cpu:0", torch.device("cpu"), torch.device("cpu", 0)):
+        got = nb.collect_activations(model, "0", x, device=device)
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    with pytest.raises(TypeError, match=r"device must be a torch.device .*got \['cpu'\]"):
+        nb.iter_activations(model, "0", x, device=["cpu"])
+
+
 def test_nothing_lingers_after_an_unfinished_iteration():
     model = integer_cnn()
     stream = nb.iter_activations(model, "1", images(), batch_size=2)

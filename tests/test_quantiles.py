@@ -158,6 +158,55 @@ def test_scalar_levels_of_every_kind():
         assert quantile_thresholds(data, q).q == float(q)
 
 
+@pytest.mark.parametrize(
+    "q",
+    [
+        np.float32(0.1),
+        np.array(0.1, dtype=np.float32),
+        torch.tensor(0.1),
+        np.float16(0.1),
+        torch.tensor(0.1, dtype=torch.float16),
+        torch.tensor(0.1, dtype=torch.bfloat16),
+    ],
+    ids=repr,
+)
+def test_a_narrow_float_level_is_the_decimal_it_prints_as(q):
+    # float64(float32(0.1)) = 0.10000000149...: n q - 1 > 0 picked the next order statistic
+    data = np.arange(20.0).reshape(10, 2)
+    result = quantile_thresholds(data, q)
+    assert result.q == 0.1
+    np.testing.assert_array_equal(result.values, quantile_thresholds(data, 0.1).values)
+    np.testing.assert_array_equal(result.values, [0.0, 1.0])
+    np.testing.assert_array_equal(result.values, reference(data, np.float32(0.1)))
+    for level in (0.05, 0.25, 0.3, 0.7, 0.95):  # every route, many rows
+        narrow = quantile_thresholds(batches_of(data, 3), np.float32(level), method="exact")
+        np.testing.assert_array_equal(narrow.values, reference(data, level))
+
+
+def test_a_float64_level_is_kept_as_it_is():
+    data = np.arange(20.0).reshape(10, 2)
+    widened = np.float64(np.float32(0.1))  # 0.10000000149...: n q - 1 > 0
+    assert quantile_thresholds(data, widened).q == widened
+    np.testing.assert_array_equal(quantile_thresholds(data, widened).values, [2.0, 3.0])
+    np.testing.assert_array_equal(
+        quantile_thresholds(data, torch.tensor(widened, dtype=torch.float64)).values, [2.0, 3.0]
+    )
+
+
+def test_nested_lists_of_numbers_are_one_array():
+    data = np.arange(20.0).reshape(10, 2)
+    expected = reference(data, 0.5)
+    rows = data.tolist()
+    for source in (rows, tuple(map(tuple, rows)), [[int(v) for v in row] for row in rows]):
+        for method in ("auto", "exact", "sketch"):
+            result = quantile_thresholds(source, 0.5, method=method)
+            np.testing.assert_array_equal(result.values, expected)
+            assert result.exact
+    # a list of batches, each batch written as nested lists, is still batches
+    batches = [data[:3].tolist(), data[3:].tolist()]
+    np.testing.assert_array_equal(quantile_thresholds(batches, 0.5).values, expected)
+
+
 def test_torch_tensor_beyond_torch_quantile_limit():
     # torch.quantile has refused inputs over 2^24 elements in many releases; ours must not
     acts = torch.arange(17_000_000, dtype=torch.float32).reshape(-1, 2)  # 17M elements
@@ -272,6 +321,35 @@ def test_thresholds_behave_as_an_array():
     assert len(result) == 2
 
 
+def test_thresholds_index_convert_and_compute_as_their_values():
+    data = np.arange(10.0).reshape(5, 2)
+    result = quantile_thresholds(data, 0.5)
+    values = result.values
+    assert result[0] == values[0]
+    assert result[-1] == values[-1]
+    np.testing.assert_array_equal(result[::-1], values[::-1])
+    assert list(result) == list(values)
+    assert torch.equal(torch.as_tensor(result), torch.as_tensor(values))
+    assert torch.equal(torch.tensor(result, dtype=torch.float32), torch.tensor(values).float())
+    np.testing.assert_array_equal(np.asarray(result, dtype=np.float32), values.astype(np.float32))
+    assert np.asarray(result, copy=True) is not values
+    with pytest.raises(ValueError, match="needs a copy"):
+        np.asarray(result, dtype=np.float32, copy=False)
+    np.testing.assert_array_equal(result + 1, values + 1)
+    np.testing.assert_array_equal(2 * result - result, values)
+    np.testing.assert_array_equal(-result, -values)
+    np.testing.assert_array_equal(data > result, data > values)
+    np.testing.assert_array_equal(result <= data, values <= data)
+    np.testing.assert_array_equal(torch.from_numpy(data) > result, data > values)
+    np.testing.assert_array_equal(result == quantile_thresholds(data, 0.5), [True, True])
+    assert type(result + 1) is np.ndarray
+    before = values.copy()
+    with pytest.raises(TypeError, match="read-only"):
+        result += 1
+    np.testing.assert_array_equal(result.values, before)
+    assert (result.q, result.n, result.exact, result.neuron_shape) == (0.5, 5, True, (2,))
+
+
 def changing_source():
     state = {"calls": 0}
 
@@ -292,6 +370,8 @@ def changing_source():
         (np.ones((3, 2)), "0.5", {}, TypeError, "q must be a number"),
         (np.ones((3, 2)), np.array([0.5, 0.7]), {}, ValueError, "once per level"),
         (np.ones(3), 0.5, {}, ValueError, r"shape \(n, m\)"),
+        ([1.0, 2.0, 3.0], 0.5, {}, ValueError, r"shape \(n, m\).*x.reshape\(-1, 1\)"),
+        ([[1.0, 2.0], [3.0]], 0.5, {}, ValueError, "rows of one length m"),
         (3.0, 0.5, {}, TypeError, "iterable of"),
         ([np.ones((3, 2)), np.ones((3, 3))], 0.5, {}, ValueError, "same number of neurons 2"),
         ([np.array([[1.0, 2.0], [3.0, np.nan]])], 0.5, {}, ValueError, r"NaN: neuron 1 .* row 1"),
@@ -318,9 +398,28 @@ def test_bad_activations(acts, q, kwargs, error, match):
         quantile_thresholds(acts, q, **kwargs)
 
 
+@pytest.mark.parametrize("kind", [int, np.int64, np.array, torch.tensor], ids=repr)
+def test_integer_arguments_of_every_kind(kind):
+    data = np.random.default_rng(4).standard_normal((300, 3))
+    plain = quantile_thresholds(iter(batches_of(data, 50)), 0.9, method="sketch", k=16)
+    result = quantile_thresholds(iter(batches_of(data, 50)), 0.9, method="sketch", k=kind(16))
+    np.testing.assert_array_equal(result.values, plain.values)
+    assert result.max_rank_error == plain.max_rank_error
+    sketch = StreamingQuantiles(k=kind(16))
+    assert sketch.k == 16
+    assert type(sketch.k) is int
+    exact = quantile_thresholds(
+        batches_of(data, 50), 0.9, method="exact", bins=kind(4), max_bytes=kind(0)
+    )
+    np.testing.assert_array_equal(exact.values, reference(data, 0.9))
+
+
 def test_sketch_arguments():
     with pytest.raises(ValueError, match="even integer"):
         StreamingQuantiles(k=15)
+    for k in (16.0, torch.tensor(16.0), torch.tensor([16]), True):
+        with pytest.raises(ValueError, match="even integer"):
+            StreamingQuantiles(k=k)
     with pytest.raises(ValueError, match="stream was empty"):
         StreamingQuantiles().quantile(0.5)
     sketch = StreamingQuantiles()
