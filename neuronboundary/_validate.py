@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -183,6 +184,37 @@ def unwrap_scalar(value: Any) -> Any:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     return value
+
+
+def as_written(value: Any) -> Any:
+    """One number of a float dtype narrower than float64 (a numpy float32 or float16 scalar,
+    a 0-d array or tensor of float32, float16 or bfloat16) as the shortest decimal that rounds
+    to it in its dtype, i.e. as it prints and as the user wrote it: ``np.float32(0.1)`` is 0.1,
+    not its widening 0.10000000149... Other 0-d arrays and tensors give their number; anything
+    else is returned unchanged. For levels and shares, where that widening would move a rank.
+
+    >>> as_written(np.float32(0.1)), as_written(np.array(0.25, np.float32))
+    (0.1, 0.25)
+    """
+    if hasattr(value, "detach") and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        if value.is_floating_point() and value.element_size() < 8:  # float32, (b)float16
+            return _shortest(value.item(), lambda d, t=value: bool(t.new_tensor(d) == t))
+        return value.item()
+    value = unwrap_scalar(value)
+    if isinstance(value, (np.float16, np.float32)):
+        return _shortest(float(value), lambda d, t=value: bool(t.dtype.type(d) == t))
+    return value
+
+
+def _shortest(value: float, same: Callable[[float], bool]) -> float:
+    """The shortest decimal ``d`` with ``same(d)``: how ``repr`` prints a narrow float."""
+    if not np.isfinite(value):
+        return value
+    for digits in range(1, 18):
+        decimal = float(f"{value:.{digits}g}")
+        if same(decimal):
+            return decimal
+    return value  # pragma: no cover - 17 digits always round-trip
 
 
 def is_integer(value: Any) -> bool:

@@ -50,7 +50,7 @@ from neuronboundary._quantile_io import (
 )
 from neuronboundary._quantile_io import progress as progress_bar
 from neuronboundary._radix_select import from_ukeys, radix_select, ukeys
-from neuronboundary._validate import is_integer, shown, unwrap_scalar
+from neuronboundary._validate import as_written, is_integer, shown, unwrap_scalar
 
 __all__ = ["QuantileThresholds", "StreamingQuantiles", "quantile_thresholds"]
 
@@ -166,42 +166,23 @@ def _check_q(q: Any) -> float:
                 f"q must be one number in [0, 1]; got a tensor of shape {tuple(q.shape)}. "
                 f"Call quantile_thresholds once per level."
             )
-        if q.is_floating_point() and q.element_size() < 8:  # float32, float16, bfloat16
-            q = _as_written(q.item(), lambda d, t=q: t.new_tensor(d) == t)
-        else:
-            q = q.item()
-    elif isinstance(q, np.ndarray):
-        if q.ndim != 0:
-            raise ValueError(
-                f"q must be one number in [0, 1]; got an array of shape {q.shape}. "
-                f"Call quantile_thresholds once per level."
-            )
-        q = q[()]
+    elif isinstance(q, np.ndarray) and q.ndim != 0:
+        raise ValueError(
+            f"q must be one number in [0, 1]; got an array of shape {q.shape}. "
+            f"Call quantile_thresholds once per level."
+        )
+    q = as_written(q)
     if isinstance(q, (bool, np.bool_)) or not isinstance(q, numbers.Real):
         raise TypeError(
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got "
             f"{type(q).__name__} {shown(q)}."
         )
-    if isinstance(q, (np.float16, np.float32)):
-        q = _as_written(float(q), lambda d, t=q: t.dtype.type(d) == t)
     value = float(q)
     if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(
             f"q must be a number in [0, 1] (e.g. 0.75 for the top quartile); got {value!r}."
         )
     return value
-
-
-def _as_written(value: float, same: Callable[[float], Any]) -> float:
-    """The shortest decimal ``d`` with ``same(d)`` (it rounds to ``value`` in its narrow dtype):
-    how ``repr`` prints a float32 or float16."""
-    if not np.isfinite(value):
-        return value
-    for digits in range(1, 18):
-        decimal = float(f"{value:.{digits}g}")
-        if bool(same(decimal)):
-            return decimal
-    return value  # pragma: no cover - 17 digits always round-trip
 
 
 # ---------------------------------------------------------------------------- exact routes

@@ -11,6 +11,7 @@ import numpy as np
 from neuronboundary._validate import (
     as_float_array,
     as_int,
+    as_written,
     check_finite,
     finite_vector,
     shown,
@@ -375,7 +376,7 @@ def sweep_interval(
     v = finite_vector(direction, "direction", d)
     if not np.any(v):
         raise ValueError("direction must not be the zero vector: a line needs a direction.")
-    share = as_float_array(coverage, "coverage")
+    share = as_float_array(as_written(coverage), "coverage")  # np.float32(0.98) is 0.98
     if share.ndim != 0 or not 0.0 < float(share) <= 1.0:
         raise ValueError(
             f"coverage must be one number in (0, 1], the share of samples to cover "

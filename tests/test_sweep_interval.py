@@ -83,6 +83,11 @@ def test_every_ordinary_input_type_gives_the_same_interval():
     half = sweep_interval(data, [0, 0], [2, 0], 0.5)
     for coverage in (np.float32(0.5), np.float64(0.5), torch.tensor(0.5), torch.tensor([0.5])[0]):
         assert sweep_interval(data, [0, 0], [2, 0], coverage) == half
+    # a float32 share is the decimal it prints as (0.98, not its widening 0.98000001907...)
+    spread = np.random.default_rng(0).standard_normal((500, 2))
+    share = sweep_interval(spread, [0, 0], [1, 0], 0.98)
+    for coverage in (np.float32(0.98), torch.tensor(0.98), np.array(0.98, dtype=np.float32)):
+        assert sweep_interval(spread, [0, 0], [1, 0], coverage) == share
 
 
 def test_used_with_box_domain_along_on_a_valid_range():
