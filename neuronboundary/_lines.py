@@ -281,7 +281,6 @@ def line_arrangement(
     rank = np.empty(order.shape[0], dtype=np.int64)
     rank[order] = np.cumsum(np.concatenate([[0], ~tied]))
     ex_rank = rank[: ex_line.shape[0]]
-    rank[ex_line.shape[0] :]
     by_line = np.argsort(ex_line, kind="stable")
     r2 = ex_rank[by_line].reshape(-1, 2)
     p_lo, p_hi = r2.min(axis=1), r2.max(axis=1)
