@@ -221,8 +221,9 @@ def lp_facets(A: np.ndarray, b: np.ndarray) -> Facets:
     reps = _representatives(groups)
     found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if reps.size:
-        sep, dirs = separate_polar(A, b, reps)
-        hit, base, offset = ray_witnesses(A, b, groups, dirs[sep])
+        with np.errstate(over="ignore", invalid="ignore"):  # faces 1e300 away: no separation
+            sep, dirs = separate_polar(A, b, reps)
+            hit, base, offset = ray_witnesses(A, b, groups, dirs[sep])
         for j, h, bs, of in zip(reps[sep].tolist(), hit.tolist(), base, offset, strict=True):
             if h >= 0 and groups[h] == j:
                 found[j] = (bs, of)
@@ -315,7 +316,10 @@ def margin_witness(
     if res.status != 0 or res.x is None or not res.x[-1] > LP_TOL * scale:
         return None
     z = res.x[:r]
-    t = b[j] / (A[j] @ z)
+    reach = float(A[j] @ z)  # > b[j] > 0 for a point across row j; not so for a failed LP
+    if not reach > 0:
+        return None
+    t = b[j] / reach
     return t * z, (1.0 - t) * z
 
 

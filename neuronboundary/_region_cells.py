@@ -122,6 +122,12 @@ def row_space(net: Network) -> np.ndarray | None:
 
 
 # ====================================================================== one region's polyhedron
+#: Largest ratio of the farthest to the nearest face of a cell that qhull is given.
+QHULL_SPREAD = 1e8
+#: With a wider spread, box faces are brought in to this many times the farthest neuron face.
+BOX_CAP = 1e6
+
+
 class Cell:
     """The polyhedron of one region (and box) relative to a point ``p`` strictly inside: unit
     rows ``A z <= b`` (``b > 0``), the pattern column of each row (``-1 - face`` for a box face),
@@ -157,7 +163,11 @@ class Cell:
     @property
     def centred(self) -> bool:
         """Whether ``p`` is inside by a float margin (else the geometry needs a better point)."""
-        return bool(self.b.size == 0 or self.b.min() > 1e-12 * max(1.0, float(self.b.max())))
+        # against the neurons' faces: box faces far away (a box of +-1e16 around a unit region)
+        # would call any point near the neurons off-centre and move it 1e15 away, where the
+        # region's small facets are below the float resolution
+        near = self.b[self.cols >= 0] if (self.cols >= 0).any() else self.b
+        return bool(near.size == 0 or self.b.min() > 1e-12 * max(1.0, float(near.max())))
 
     def vector(self, z: np.ndarray) -> np.ndarray:
         """Vectors of the cell's coordinates in input coordinates."""
@@ -167,14 +177,33 @@ class Cell:
         r = self.A.shape[1]
         if r == 1:
             return _polytopes.interval_facets(self.A, self.b)
+        # qhull's dual points are the rows over b: faces 1e8 times farther than the nearest
+        # sit at the dual's origin, where qhull merges them (a box of +-1e20 lost every facet);
+        # the LPs scale by the median distance and decide such cells right
+        spread = self.b.size and float(self.b.max()) > QHULL_SPREAD * float(self.b.min())
         if qhull:
             from scipy.spatial import QhullError
 
             try:
-                return _polytopes.qhull_facets(self.A, self.b)
+                facets, vertices = _polytopes.qhull_facets(self.A, self.b)
             except QhullError:
                 pass
-        return _polytopes.lp_facets(self.A, self.b), None
+            else:  # with a wide spread, the LPs' facets, and qhull's vertices if all finite
+                if not spread:
+                    return facets, vertices
+                finite = bool(np.isfinite(vertices).all())
+                return self._lp_facets(spread), vertices if finite else None
+        return self._lp_facets(spread), None
+
+    def _lp_facets(self, spread: bool) -> _polytopes.Facets:
+        """The LPs' facets; box faces farther than ``BOX_CAP`` times the farthest neuron face
+        brought in to that distance when the spread is wide (a neuron facet found then is one of
+        the true polytope too: its witness is inside every true face; only a neuron facet that
+        lies wholly beyond the cap is missed). Box faces need no facet status."""
+        b, neuron = self.b, self.cols >= 0
+        if spread and neuron.any():
+            b = np.where(neuron, b, np.minimum(b, BOX_CAP * float(b[neuron].max())))
+        return _polytopes.lp_facets(self.A, b)
 
 
 # ====================================================================== exact certificates

@@ -30,6 +30,7 @@ import numpy as np
 from neuronboundary import _polytopes
 from neuronboundary._graph import adjacency_graph
 from neuronboundary._region_cells import (
+    QHULL_SPREAD,
     Cell,
     Witnesses,
     certify_cells,
@@ -165,7 +166,13 @@ class LinearRegion:
     def _ball(self) -> tuple[np.ndarray, float]:
         cell = self._cell
         keep = np.isin(cell.cols, self._facet_cols) | (cell.cols < 0)
-        centre, radius = _polytopes.chebyshev_ball(cell.A[keep], cell.b[keep])
+        A, b = cell.A[keep], cell.b[keep]
+        centre, radius = _polytopes.chebyshev_ball(A, b)
+        if not np.isfinite(radius) and self._box_arrays is not None:
+            # a box face 1e20 away is no constraint to the LP solver: again in units of it
+            s = float(b.max())
+            centre, radius = _polytopes.chebyshev_ball(A, b / s)
+            centre, radius = centre * s, radius * s
         return cell.p + cell.vector(centre), radius
 
     @property
@@ -208,9 +215,16 @@ class LinearRegion:
                     f"{what} needs a bounded region: call region_of(network, x, box=...) with a "
                     f"box around x."
                 )
+            if d > _polytopes.QHULL_MAX_DIM:
+                raise ValueError(
+                    f"{what} is computed in dimension <= {_polytopes.QHULL_MAX_DIM} only "
+                    f"(qhull); this input has d={d}. Take a slice first (slice_2d, slice_3d)."
+                )
             raise ValueError(
-                f"{what} is computed in dimension <= {_polytopes.QHULL_MAX_DIM} only (qhull); "
-                f"this input has d={d}. Take a slice first (slice_2d, slice_3d)."
+                f"qhull could not build this region's polytope, so its {what} is unknown: its "
+                f"box faces are too far from its other faces (more than {QHULL_SPREAD:.0e} "
+                f"times). Its facets are still exact; pass a box closer around x for the "
+                f"{what}."
             )
 
 

@@ -319,6 +319,36 @@ def test_tiny_far_box():
     same_as_arrangement(net, box)
 
 
+@pytest.mark.parametrize("R", [1e3, 1e14, 1e16, 1e20, 1e100, 1e300])
+def test_huge_box_around_a_small_region(R):
+    """Box faces up to 1e300 away beside neuron faces 0.5 away: the same facets as without a
+    box (qhull and the LPs' scaling used to lose them from +-1e16 on), the ball the box allows."""
+    layer = NeuronLayer([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -0.5])
+    region = nb.region_of(layer, [0.5, 0.75], box=((-R, R),) * 2)
+    assert region.facets.tolist() == nb.region_of(layer, [0.5, 0.75]).facets.tolist()
+    assert region.unverified.size == 0
+    assert region.inradius == pytest.approx(R / 2)
+    check_witnesses(region)
+    if R <= 1e14:
+        assert region.volume == pytest.approx(R * R - 0.125)  # the quadrant less a corner
+    else:  # qhull cannot build it: said, not a NaN from scipy
+        with pytest.raises(ValueError, match="qhull could not build this region's polytope"):
+            _ = region.volume
+
+
+@pytest.mark.parametrize("R", [1e16, 1e100])
+def test_huge_boxes_in_2d_are_arrangement_2d(R):
+    """The same regions and adjacency (volumes: qhull's, NaN where it cannot build them)."""
+    net, box = random_net([2, 8, 8, 1], seed=1), ((-R, R),) * 2
+    arr, found = nb.arrangement_2d(net, box), nb.regions_in(net, box)
+    assert found.complete
+    assert found.unverified == 0
+    mine, theirs = [r.tobytes() for r in found.signs], [r.tobytes() for r in arr.signs]
+    assert sorted(mine) == sorted(theirs)
+    pairs = {frozenset((mine[a], mine[b])) for a, b in found.adjacency.tolist()}
+    assert pairs == {frozenset((theirs[a], theirs[b])) for a, b in arr.adjacency.tolist()}
+
+
 def test_planes_through_one_line_in_3d():
     """Three planes through the x3 axis: vertices where four planes meet (not simple), the
     case where qhull's list of facets per vertex is ragged."""
