@@ -20,6 +20,12 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
         raise TypeError(
             f"{name} must be numbers (a numpy array, torch tensor or sequence); got None."
         )
+    if hasattr(value, "layer_sizes") and hasattr(value, "signs"):  # a Network or NeuronLayer
+        raise TypeError(
+            f"{name} must be numbers (a numpy array, torch tensor or sequence); got a "
+            f"{type(value).__name__}. Pass an array made from it, e.g. layer.weight, layer.bias "
+            f"or similarity(layer)."
+        )
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor without importing torch
         value = value.detach().cpu()
         if value.is_complex():

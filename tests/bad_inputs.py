@@ -971,6 +971,13 @@ CASES = [
         "slice_3d spans 3 dimensions but the network's input has only 2",
     ),
     Case(
+        "layer",
+        "a layer where a matrix is expected",
+        lambda: nb.neuron_order(L2),
+        TypeError,
+        r"sim must be numbers .*; got a NeuronLayer. Pass an array made from it",
+    ),
+    Case(
         "regions",
         "a box whose width overflows",
         lambda: nb.regions_in(L2, ((-1.7e308, 1.7e308), (-1, 1))),
