@@ -363,6 +363,14 @@ def per_neuron(value: Any, m: int, name: str, what: str = "value") -> np.ndarray
     """One finite float64 ``what`` per neuron, shape (m,): a scalar (the same for every neuron)
     or m numbers in any ordinary form (list, numpy array, torch tensor, anything with
     ``__array__``)."""
+    kind = getattr(value, "dtype", None)
+    if isinstance(value, (bool, np.bool_)) or str(kind) in ("bool", "torch.bool") or (
+        isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value)
+    ):
+        raise TypeError(
+            f"{name} must be numbers, one {what} per neuron or one for all; got booleans "
+            f"({shown(value)}). A mask of neurons is no {what}: pass numbers (e.g. 0.0)."
+        )
     t = as_float_array(value, name)
     if t.ndim == 0:
         t = np.full(m, float(t))

@@ -134,9 +134,18 @@ def slice_2d_through(network: Network, a: Any, b: Any, c: Any) -> Network:
     pa = finite_vector(a, "a", d)
     pb = finite_vector(b, "b", d)
     pc = finite_vector(c, "c", d)
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, v = pb - pa, pc - pa
+    if not (np.isfinite(u).all() and np.isfinite(v).all()):
+        raise ValueError(
+            "b - a or c - a overflows float64: the points are too far apart for the slice's "
+            "coordinates; bring them closer (or scale the inputs)."
+        )
     try:
-        return slice_2d(net, pa, pb - pa, pc - pa)
-    except ValueError:
+        return _slice(net, pa, (u, v), ("b - a", "c - a"), "slice_2d_through")
+    except ValueError as err:
+        if "linearly independent" not in str(err):
+            raise
         raise ValueError(
             "a, b and c must not be collinear: three collinear points span no plane."
         ) from None
@@ -383,8 +392,17 @@ def sweep_interval(
             f"(e.g. 0.98); got {shown(coverage)}."
         )
     share = float(share)
-    # numpy's pairwise row sums: the same result whatever the number of threads
-    t = np.sum((x - o) * v, axis=1) / np.sum(v * v)
+    # numpy's pairwise row sums: the same result whatever the number of threads; the direction
+    # scaled by a power of two first (exact), so that v . v neither overflows nor underflows
+    _, k = np.frexp(np.abs(v).max())
+    unit = np.ldexp(v, -k)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = np.ldexp(np.sum((x - o) * unit, axis=1) / np.sum(unit * unit), -k)
+    if not np.isfinite(t).all():
+        raise ValueError(
+            "the samples' positions along direction overflow float64 (data far from origin "
+            "relative to the direction's length): scale the direction up or the data down."
+        )
     lo, hi = np.quantile(t, [(1.0 - share) / 2.0, (1.0 + share) / 2.0])
     if not lo < hi:
         raise ValueError(

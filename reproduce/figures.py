@@ -67,9 +67,18 @@ class FigureRunError(RuntimeError):
 
 # ---------------------------------------------------------------------------- value rules
 def _number(name: str, v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ParameterError(f"parameter {name} must be a finite number; got {v!r}.")
-    return float(v)
+    try:
+        value = float(v)
+    except OverflowError:  # an integer beyond float64
+        raise ParameterError(
+            f"parameter {name} must be a finite number; got an integer of {len(str(abs(v)))} "
+            f"digits, beyond float64's 1.8e308."
+        ) from None
+    if not math.isfinite(value):
+        raise ParameterError(f"parameter {name} must be a finite number; got {v!r}.")
+    return value
 
 
 def _integer(low: int, high: int | None = None) -> Callable[[str, Any], None]:
@@ -239,9 +248,50 @@ def check_parameters(
         if rule is None:  # a notebook parameter without a rule is a bug of ours, not the user's
             raise ParameterError(f"parameter {name} has no validation rule; add one to RULES.")
         rule(name, value)
+    for nb, params in declared.items():
+        _consistent(nb, {**params, **{k: v for k, v in parameters.items() if k in params}})
     return {
         nb: {k: v for k, v in parameters.items() if k in params} for nb, params in declared.items()
     }
+
+
+def _consistent(notebook: str, p: Mapping[str, Any]) -> None:
+    """Checks between one notebook's parameters (given ones over its defaults), so that a run
+    fails here, naming the parameters, rather than in a notebook cell."""
+    if "weights_1d" in p and "biases_1d" in p and len(p["weights_1d"]) != len(p["biases_1d"]):
+        raise ParameterError(
+            f"parameters weights_1d and biases_1d must have the same length, one weight and one "
+            f"bias per neuron ({notebook}); got {len(p['weights_1d'])} and "
+            f"{len(p['biases_1d'])}."
+        )
+    if p.get("concept_positive") is not None and p.get("concept_positive") == p.get(
+        "concept_negative"
+    ):
+        raise ParameterError(
+            f"parameters concept_positive and concept_negative must be two different digits "
+            f"({notebook}); both are {p['concept_positive']}."
+        )
+    regions = p.get("regions")
+    if not regions:
+        return
+    two_d = "box" in p
+    window = p["box"] if two_d else p.get("x_range")
+    for key, rect in regions.items():
+        boxed = isinstance(rect[0], (list, tuple))
+        if boxed != two_d:
+            want = "[[x1_lo, x1_hi], [x2_lo, x2_hi]]" if two_d else "[lo, hi]"
+            raise ParameterError(
+                f"parameter regions[{key!r}] must be {want}: {notebook} draws a "
+                f"{'2-D' if two_d else '1-D'} input; got {rect!r}."
+            )
+        axes = list(zip(rect, window, strict=True)) if two_d else [(rect, window)]
+        for (lo, hi), (wlo, whi) in axes:
+            if window is not None and not (wlo <= lo and hi <= whi):
+                raise ParameterError(
+                    f"parameter regions[{key!r}] = {rect!r} must lie inside "
+                    f"{'box' if two_d else 'x_range'} = {window!r} ({notebook}); widen it or "
+                    f"move the region."
+                )
 
 
 # ---------------------------------------------------------------------------- running

@@ -14,7 +14,7 @@ import torch
 
 import neuronboundary as nb
 from neuronboundary.polygons import clip_halfplane
-from reproduce.figures import check_parameters, notebooks_dir, run_figures
+from reproduce.figures import ParameterError, check_parameters, notebooks_dir, run_figures
 
 
 @dataclass(frozen=True)
@@ -976,6 +976,68 @@ CASES = [
         lambda: nb.neuron_order(L2),
         TypeError,
         r"sim must be numbers .*; got a NeuronLayer. Pass an array made from it",
+    ),
+    Case(
+        "notebooks",
+        "an integer beyond float64 in a parameter",
+        _params({"x_range": [0, 10**400]}),
+        ParameterError,
+        "parameter x_range must be a finite number; got an integer of 401 digits",
+    ),
+    Case(
+        "notebooks",
+        "weights and biases of different lengths",
+        lambda: check_parameters(["two_neurons"], {"weights_1d": [1.0, 2.0, 3.0]}, notebooks_dir()),
+        ParameterError,
+        "parameters weights_1d and biases_1d must have the same length",
+    ),
+    Case(
+        "notebooks",
+        "a region outside the figure's x_range",
+        lambda: check_parameters(
+            ["decision_boundary_1d_input"], {"regions": {"R": [10, 11]}}, notebooks_dir()
+        ),
+        ParameterError,
+        r"parameter regions\['R'\] = \[10, 11\] must lie inside x_range",
+    ),
+    Case(
+        "notebooks",
+        "a 1-D region for a 2-D figure",
+        lambda: check_parameters(
+            ["decision_boundary_2d_input"], {"regions": {"R": [0, 1]}}, notebooks_dir()
+        ),
+        ParameterError,
+        r"parameter regions\['R'\] must be \[\[x1_lo, x1_hi\], \[x2_lo, x2_hi\]\]",
+    ),
+    Case(
+        "notebooks",
+        "the same digit for both concepts",
+        lambda: check_parameters(
+            ["digits_groups_concept"], {"concept_negative": 1}, notebooks_dir()
+        ),
+        ParameterError,
+        "concept_positive and concept_negative must be two different digits",
+    ),
+    Case(
+        "slicing",
+        "a plane through points of a 1-D input",
+        lambda: nb.slice_2d_through(L1, [0], [1], [2]),
+        ValueError,
+        "slice_2d_through spans 2 dimensions but the network's input has only 1",
+    ),
+    Case(
+        "slicing",
+        "plane points too far apart for float64",
+        lambda: nb.slice_2d_through(L2, [-1e308, 0], [1e308, 0], [0, 1]),
+        ValueError,
+        "b - a or c - a overflows float64",
+    ),
+    Case(
+        "groups",
+        "booleans as thresholds",
+        lambda: nb.group_partition_1d(L1, (-1, 2), [True, False]),
+        TypeError,
+        "thresholds must be numbers, one threshold per neuron or one for all; got booleans",
     ),
     Case(
         "regions",

@@ -121,3 +121,13 @@ def test_bad_inputs_name_the_argument(kwargs, match):
 def test_non_numeric_data_is_a_type_error():
     with pytest.raises(TypeError, match="data must be numbers"):
         sweep_interval([["a", "b"]], [0.0, 0.0], [1.0, 0.0])
+
+
+@pytest.mark.parametrize("scale", [2.0**-700, 1e-200, 1.0, 1e200, 2.0**700])
+def test_direction_of_any_length(scale):
+    """x = origin + t * direction: t scales inversely with the direction, with no overflow of
+    direction . direction (1e200 squared) or underflow (1e-200 squared)."""
+    data = [[0.0, 1.0], [1.0, 0.0], [2.0, 5.0], [4.0, 3.0]]
+    lo, hi = sweep_interval(data, [0, 0], [scale, 0], 1.0)
+    assert lo == 0.0
+    assert hi == pytest.approx(4.0 / scale, rel=1e-15)
