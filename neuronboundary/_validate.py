@@ -407,3 +407,73 @@ def as_selection(value: Any, name: str, size: int) -> slice | np.ndarray:
         return np.flatnonzero(value)
     kinds = "an integer, a slice, a 1-D array of integer indices or a boolean mask"
     return as_indices(value, name, size, kinds=kinds).astype(np.int64)
+
+
+def as_whole_numbers(value: Any, name: str) -> np.ndarray:
+    """Read whole numbers (integers of any kind, bools as 0 and 1, or floats without a
+    fractional part, e.g. class labels stored as floats) as an int64 array of the same shape.
+
+    Raises ``TypeError`` for text and for fractions (0.7 is no class), ``ValueError`` for NaN
+    and infinity, both naming ``name``.
+
+    >>> as_whole_numbers(np.array([1.0, 2.0]), "labels").tolist()
+    [1, 2]
+    """
+    tensor = hasattr(value, "detach") and hasattr(value, "cpu")
+    if tensor and not value.is_floating_point() and not value.is_complex():
+        value = value.detach().cpu().numpy()
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError):
+        raw = None
+    if raw is not None and raw.dtype.kind in "iub":
+        return raw.astype(np.int64)
+    array = as_float_array(value, name)
+    check_finite(array, name)
+    fraction = (array != np.round(array)) | (np.abs(array) >= 2.0**53)
+    if fraction.any():
+        first = tuple(int(i) for i in np.argwhere(fraction)[0])
+        where = "" if array.ndim == 0 else f" at index {first if array.ndim > 1 else first[0]}"
+        raise TypeError(
+            f"{name} must be whole numbers (class indices such as 0, 1, 2); got "
+            f"{number_text(array[first])}{where}. Map the values to classes first, e.g. "
+            f"np.unique({name}, return_inverse=True)[1]."
+        )
+    return array.astype(np.int64)
+
+
+def as_titles(value: Any, name: str, n: int) -> tuple[str, ...]:
+    """Read ``n`` axis titles: a tuple or list of ``n`` strings."""
+    example = ", ".join(f"'x{i + 1}'" for i in range(n))
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a tuple of {n} strings, one per axis, e.g. ({example}); "
+            f"got {shown(value)} ({type(value).__name__})."
+        )
+    if len(value) != n:
+        raise ValueError(
+            f"{name} must hold {n} titles, one per axis, e.g. ({example}); got {len(value)}: "
+            f"{shown(value)}."
+        )
+    for i, title in enumerate(value):
+        if not isinstance(title, str):
+            raise TypeError(
+                f"{name}[{i}] must be a string (an axis title); got {shown(title)} "
+                f"({type(title).__name__})."
+            )
+    return tuple(value)
+
+
+def named_items(value: Any, name: str, form: str) -> list[tuple[Any, Any]]:
+    """The ``(name, item)`` pairs of a dict such as ``regions={"A": (lo, hi)}``; None gives none.
+    ``form`` is how one item is written, for the message."""
+    from collections.abc import Mapping
+
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{name} must be a dict {{name: {form}}}, e.g. {{'A': {form}}}; got "
+            f"{type(value).__name__}: {shown(value)}."
+        )
+    return list(value.items())

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -114,11 +115,14 @@ def save_figure_json(fig: go.Figure, out_dir: str | os.PathLike[str], name: str)
     ...     save_figure_json(go.Figure(), d, "empty").name
     'empty.json'
     """
+    _check_figure(fig, "fig")
     _check_name(name)
     out = Path(out_dir)
+    _check_out_dir(out, [f"{name}.json"])
+    text = figure_json(fig)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.json"
-    path.write_text(figure_json(fig), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -130,8 +134,6 @@ def decode_arrays(obj: Any) -> Any:
     {'y': [1, 2]}
     """
     import base64
-
-    import numpy as np
 
     if isinstance(obj, dict):
         if set(obj) <= {"dtype", "bdata", "shape"} and {"dtype", "bdata"} <= set(obj):
@@ -148,10 +150,25 @@ def decode_arrays(obj: Any) -> Any:
     return obj
 
 
-def figure_data(source: go.Figure | str | os.PathLike[str]) -> dict[str, Any]:
-    """A figure (or its JSON file) as a plain dict with every array decoded to numbers."""
-    if isinstance(source, go.Figure):
+def figure_data(source: go.Figure | Mapping[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
+    """A figure, its dict (``fig.to_dict()``) or its JSON file (a path) as a plain dict with
+    every array decoded to numbers.
+
+    >>> figure_data(go.Figure(go.Scatter(y=[1, 2])).to_dict())["data"][0]["y"]
+    [1, 2]
+    """
+    if isinstance(source, (go.Figure, Mapping)):
         return decode_arrays(json.loads(pio.to_json(source, validate=False)))
+    if isinstance(source, str) and source.lstrip().startswith(("{", "[")):
+        raise ValueError(
+            "source looks like figure JSON text, not a file path; pass "
+            "json.loads(text) (a dict) or plotly.io.from_json(text) instead."
+        )
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(
+            f"source must be a plotly Figure, its dict or the path of its JSON file; got "
+            f"{type(source).__name__}."
+        )
     return decode_arrays(json.loads(Path(source).read_text(encoding="utf-8")))
 
 
@@ -229,9 +246,26 @@ def write_figure_set(
     When no browser exists, JSON and HTML are still moved in, then
     :class:`BrowserNotFoundError` is raised (PNGs need Chrome/Chromium).
 
+    ``figures`` is a dict ``{name: figure}``; ``png`` a bool.
+
     Returns ``{name: [paths written]}``.
     """
+    if not isinstance(figures, Mapping):
+        raise TypeError(
+            f"figures must be a dict {{name: figure}}, e.g. {{'fig1': fig}} (the name gives "
+            f"the file names); got {type(figures).__name__}."
+        )
+    if not isinstance(png, (bool, np.bool_)):
+        raise TypeError(f"png must be True or False; got {png!r} ({type(png).__name__}).")
+    for name, fig in figures.items():
+        _check_name(name)
+        _check_figure(fig, f"figures[{name!r}]")
     out = Path(out_dir)
+    _check_out_dir(
+        out,
+        [PLOTLYJS_NAME]
+        + [f"{n}.{ext}" for n in figures for ext in ("json", "html") + ("png",) * bool(png)],
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {}
     missing_browser: BrowserNotFoundError | None = None
@@ -255,6 +289,37 @@ def write_figure_set(
     if missing_browser is not None:
         raise missing_browser
     return written
+
+
+def _check_figure(fig: Any, name: str) -> None:
+    if not isinstance(fig, (go.Figure, Mapping)):
+        raise TypeError(
+            f"{name} must be a plotly Figure (or its dict, fig.to_dict()); got "
+            f"{type(fig).__name__}."
+        )
+
+
+def _check_out_dir(out: Path, files: list[str]) -> None:
+    """Refuse, before anything is written, a folder that is a file, lies under a file, or
+    holds a folder where one of ``files`` goes."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(
+            f"out_dir {str(out)!r} is an existing file, not a folder; choose a folder path."
+        )
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(
+                    f"out_dir {str(out)!r} lies under {str(parent)!r}, which is a file; "
+                    f"choose a folder path outside it."
+                )
+            break
+    for file in files:
+        if (out / file).is_dir():
+            raise IsADirectoryError(
+                f"{str(out / file)!r} is a folder, so the figure file cannot be written there; "
+                f"remove or rename that folder, or choose another out_dir or figure name."
+            )
 
 
 def _check_name(name: Any) -> None:

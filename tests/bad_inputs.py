@@ -592,6 +592,389 @@ CASES = [
         ValueError,
         "50 slider steps is more than max_steps=10",
     ),
+    # figure inputs (review): silent wrong pictures, valid input that failed, raw errors
+    Case(
+        "figures",
+        "negative band of the 2-D boundaries",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, band=-0.1),
+        ValueError,
+        r"band must be a number > 0, the width of each side's band in input units; got -0.1",
+    ),
+    Case(
+        "figures",
+        "NaN band",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, band=np.nan),
+        ValueError,
+        "band must be a finite number; got nan",
+    ),
+    Case(
+        "figures",
+        "infinite band",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, band=np.inf),
+        ValueError,
+        "band must be a finite number; got inf",
+    ),
+    Case(
+        "figures",
+        "band given as text",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, band="0.1"),
+        TypeError,
+        r"band must be a real number; got '0.1' \(str\)",
+    ),
+    Case(
+        "figures",
+        "max_region_traces given as text",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, max_region_traces="5"),
+        TypeError,
+        "max_region_traces must be an integer; got '5'",
+    ),
+    Case(
+        "figures",
+        "negative max_region_traces",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, max_region_traces=-1),
+        ValueError,
+        "max_region_traces must be an integer >= 0; got -1",
+    ),
+    Case(
+        "figures",
+        "2-D regions given as a list",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, regions=[(0, 1)]),
+        TypeError,
+        r"regions must be a dict \{name: \(\(x1_lo, x1_hi\), \(x2_lo, x2_hi\)\)\}",
+    ),
+    Case(
+        "figures",
+        "2-D region given as one number",
+        lambda: _plotting().boundaries_2d_figure(L2, _BOX, regions={"A": 0.5}),
+        ValueError,
+        r"regions\['A'\] must be \(\(x1_lo, x1_hi\), \(x2_lo, x2_hi\)\)",
+    ),
+    Case(
+        "figures",
+        "2-D region outside the box",
+        lambda: _plotting().boundaries_2d_figure(
+            L2, _BOX, regions={"A": ((-0.9, -0.5), (-0.9, -0.5)), "B": ((5, 6), (5, 6))}
+        ),
+        ValueError,
+        r"regions\['B'\] = \(\(5, 6\), \(5, 6\)\) lies outside the figure's box "
+        r"\(\(-1, 1\), \(-1, 1\)\); widen box to hold it",
+    ),
+    Case(
+        "figures",
+        "1-D region given as one number",
+        lambda: _plotting().boundaries_1d_figure(L1, (-1, 2), regions={"A": 0.5}),
+        ValueError,
+        r"regions\['A'\] must be a pair \(lo, hi\); got shape \(\)",
+    ),
+    Case(
+        "figures",
+        "1-D region of three numbers",
+        lambda: _plotting().boundaries_1d_figure(L1, (-1, 2), regions={"A": (0, 1, 2)}),
+        ValueError,
+        r"regions\['A'\] must be a pair \(lo, hi\); got shape \(3,\)",
+    ),
+    Case(
+        "figures",
+        "1-D regions given as a list",
+        lambda: _plotting().boundaries_1d_figure(L1, (-1, 2), regions=[(0, 1)]),
+        TypeError,
+        r"regions must be a dict \{name: \(lo, hi\)\}",
+    ),
+    Case(
+        "figures",
+        "1-D region outside the window",
+        lambda: _plotting().boundaries_1d_figure(L1, (-1, 2), regions={"A": (5, 6)}),
+        ValueError,
+        r"regions\['A'\] = \(5, 6\) lies outside the window x_range = \(-1, 2\); widen x_range",
+    ),
+    Case(
+        "figures",
+        "guidelines view of one range",
+        lambda: _plotting().guidelines_figure(L1, (-1, 2), view=((0, 1),)),
+        ValueError,
+        r"view must be \(\(x_lo, x_hi\), \(y_lo, y_hi\)\)",
+    ),
+    Case(
+        "figures",
+        "deep guidelines: a mask of the wrong length",
+        lambda: _plotting().deep_guidelines_figure(_DEEP(), 1, neurons=[True, False, True, False]),
+        IndexError,
+        r"neurons \(of layer 1, 3 neurons\) as a boolean mask must have shape \(3,\)",
+    ),
+    Case(
+        "figures",
+        "deep guidelines: neurons that are not whole numbers",
+        lambda: _plotting().deep_guidelines_figure(_DEEP(), 1, neurons=[0.5, 1.7]),
+        TypeError,
+        r"neurons \(of layer 1, 3 neurons\) must be an integer, a slice, a 1-D array of integer "
+        "indices or a boolean mask",
+    ),
+    Case(
+        "figures",
+        "groups of a Partition1D",
+        lambda: _plotting().groups_figure(nb.partition_1d(L1, (-1, 2))),
+        TypeError,
+        r"groups must be a GroupPartition1D; got Partition1D .*group_partition_1d\(layer",
+    ),
+    Case(
+        "figures",
+        "group slider of a layer",
+        lambda: _plotting().group_slider_figure(L1),
+        TypeError,
+        r"groups must be a GroupPartition1D; got NeuronLayer .*group_partition_1d\(layer",
+    ),
+    Case(
+        "figures",
+        "fractional max_steps",
+        lambda: _plotting().group_slider_figure(_G1(), max_steps=2.5),
+        TypeError,
+        "max_steps must be an integer; got 2.5",
+    ),
+    Case(
+        "figures",
+        "similarity order that is not whole numbers",
+        lambda: _plotting().similarity_figure(_SIM(), order=[0.0, 1.0]),
+        TypeError,
+        "order must be a permutation of the neuron indices",
+    ),
+    Case(
+        "figures",
+        "similarity order as a boolean mask",
+        lambda: _plotting().similarity_figure(_SIM(), order=[True, False]),
+        TypeError,
+        "order must be a permutation of the neuron indices",
+    ),
+    Case(
+        "figures",
+        "negative similarity order",
+        lambda: _plotting().similarity_figure(_SIM(), order=[-1, 0]),
+        IndexError,
+        r"order must hold indices in \[0, 2\); got -1",
+    ),
+    Case(
+        "figures",
+        "similarity order out of range",
+        lambda: _plotting().similarity_figure(_SIM(), order=[0, 5]),
+        IndexError,
+        r"order must hold indices in \[0, 2\); got 5",
+    ),
+    Case(
+        "figures",
+        "similarity order that drops a neuron",
+        lambda: _plotting().similarity_figure(_SIM(), order=[0]),
+        ValueError,
+        r"order must be a permutation of range\(2\), every neuron once .*missing \[1\]",
+    ),
+    Case(
+        "figures",
+        "similarity order with a repeat",
+        lambda: _plotting().similarity_figure(_SIM(), order=[1, 1]),
+        ValueError,
+        r"order must be a permutation of range\(2\).*missing \[0\], with repeats",
+    ),
+    Case(
+        "figures",
+        "similarity matrix that is not square",
+        lambda: _plotting().similarity_figure(np.zeros((2, 3))),
+        ValueError,
+        r"sim must be a square \(m, m\) matrix with m >= 1.*got shape \(2, 3\)",
+    ),
+    Case(
+        "figures",
+        "similarity matrix of one row",
+        lambda: _plotting().similarity_figure(np.zeros(3)),
+        ValueError,
+        r"sim must be a square \(m, m\) matrix.*got shape \(3,\)",
+    ),
+    Case(
+        "figures",
+        "empty similarity matrix",
+        lambda: _plotting().similarity_figure(np.zeros((0, 0))),
+        ValueError,
+        r"sim must be a square \(m, m\) matrix with m >= 1.*got shape \(0, 0\)",
+    ),
+    Case(
+        "figures",
+        "a layer where the similarity matrix goes",
+        lambda: _plotting().similarity_figure(L2),
+        TypeError,
+        "sim must be numbers .*got a NeuronLayer",
+    ),
+    Case(
+        "figures",
+        "similarity matrix with NaN",
+        lambda: _plotting().similarity_figure([[1.0, np.nan], [np.nan, 1.0]]),
+        ValueError,
+        "sim must be finite",
+    ),
+    Case(
+        "figures",
+        "network slice: labels that are not whole numbers",
+        lambda: _plotting().network_slice_figure(_ARR(), [[0.1, 0.2], [0.3, -0.4]], [1.0, 2.7]),
+        TypeError,
+        "labels must be whole numbers .*got 2.7 at index 1",
+    ),
+    Case(
+        "figures",
+        "network slice: NaN label",
+        lambda: _plotting().network_slice_figure(_ARR(), [[0.1, 0.2], [0.3, -0.4]], [1.0, np.nan]),
+        ValueError,
+        "labels must be finite",
+    ),
+    Case(
+        "figures",
+        "network slice: NaN point",
+        lambda: _plotting().network_slice_figure(_ARR(), [[np.nan, 0.0]]),
+        ValueError,
+        "points must be finite",
+    ),
+    Case(
+        "figures",
+        "network slice: one axis title",
+        lambda: _plotting().network_slice_figure(_ARR(), axis_titles=("a",)),
+        ValueError,
+        r"axis_titles must hold 2 titles, one per axis, e.g. \('x1', 'x2'\); got 1",
+    ),
+    Case(
+        "figures",
+        "3-D regions: labels that are not whole numbers",
+        lambda: _plotting().regions_3d_figure(_BOX3(), _labels3(0.7)),
+        TypeError,
+        "labels must be whole numbers .*got 0.7 at index 0",
+    ),
+    Case(
+        "figures",
+        "3-D regions: NaN label",
+        lambda: _plotting().regions_3d_figure(_BOX3(), _labels3(np.nan)),
+        ValueError,
+        "labels must be finite",
+    ),
+    Case(
+        "figures",
+        "3-D regions: no slider step",
+        lambda: _plotting().regions_3d_figure(_BOX3(), n_cuts=0),
+        ValueError,
+        "n_cuts must be an integer >= 1; got 0",
+    ),
+    Case(
+        "figures",
+        "3-D regions: negative n_cuts",
+        lambda: _plotting().regions_3d_figure(_BOX3(), n_cuts=-2),
+        ValueError,
+        "n_cuts must be an integer >= 1; got -2",
+    ),
+    Case(
+        "figures",
+        "3-D regions: fractional n_cuts",
+        lambda: _plotting().regions_3d_figure(_BOX3(), n_cuts=2.5),
+        TypeError,
+        "n_cuts must be an integer; got 2.5",
+    ),
+    Case(
+        "figures",
+        "3-D regions: start below 0",
+        lambda: _plotting().regions_3d_figure(_BOX3(), start=-0.5),
+        ValueError,
+        r"start must be a fraction of the height in \[0, 1\].*got -0.5",
+    ),
+    Case(
+        "figures",
+        "3-D regions: NaN start",
+        lambda: _plotting().regions_3d_figure(_BOX3(), start=np.nan),
+        ValueError,
+        "start must be a finite number; got nan",
+    ),
+    Case(
+        "figures",
+        "3-D regions: too few class names",
+        lambda: _plotting().regions_3d_figure(_BOX3(), class_names=["only one"]),
+        ValueError,
+        "class_names must name every class: it has 1 name",
+    ),
+    Case(
+        "figures",
+        "3-D regions: two axis titles",
+        lambda: _plotting().regions_3d_figure(_BOX3(), axis_titles=("a", "b")),
+        ValueError,
+        "axis_titles must hold 3 titles",
+    ),
+    Case(
+        "figures",
+        "two neurons: NaN valid_from",
+        lambda: _plotting().two_neurons_figure(L1, L2, valid_from=np.nan),
+        ValueError,
+        r"valid_from \(pass None if every input is valid\) must be a finite number; got nan",
+    ),
+    Case(
+        "figures",
+        "two neurons: valid_from as text",
+        lambda: _plotting().two_neurons_figure(L1, L2, valid_from="0"),
+        TypeError,
+        r"valid_from .* must be a real number; got '0' \(str\)",
+    ),
+    Case(
+        "export",
+        "save_figure_json into an existing file",
+        lambda: _in_folder(lambda d: _export().save_figure_json(_FIG(), d / "a_file", "g")),
+        NotADirectoryError,
+        "out_dir .* is an existing file, not a folder; choose a folder path",
+    ),
+    Case(
+        "export",
+        "save_figure_json under an existing file",
+        lambda: _in_folder(lambda d: _export().save_figure_json(_FIG(), d / "a_file" / "s", "g")),
+        NotADirectoryError,
+        "out_dir .* lies under .*, which is a file; choose a folder path outside it",
+    ),
+    Case(
+        "export",
+        "save_figure_json where a folder has the file's name",
+        lambda: _in_folder(lambda d: _export().save_figure_json(_FIG(), d / "taken", "g")),
+        IsADirectoryError,
+        r"g\.json' is a folder, so the figure file cannot be written there",
+    ),
+    Case(
+        "export",
+        "save_figure_json of None",
+        lambda: _in_folder(lambda d: _export().save_figure_json(None, d / "new", "g")),
+        TypeError,
+        r"fig must be a plotly Figure \(or its dict, fig.to_dict\(\)\); got NoneType",
+    ),
+    Case(
+        "export",
+        "write_figure_set into an existing file",
+        lambda: _in_folder(lambda d: _export().write_figure_set({"g": _FIG()}, d / "a_file")),
+        NotADirectoryError,
+        "out_dir .* is an existing file, not a folder",
+    ),
+    Case(
+        "export",
+        "write_figure_set of a list",
+        lambda: _in_folder(lambda d: _export().write_figure_set([_FIG()], d, png=False)),
+        TypeError,
+        r"figures must be a dict \{name: figure\}, e.g. \{'fig1': fig\}.*got list",
+    ),
+    Case(
+        "export",
+        "write_figure_set with png as text",
+        lambda: _in_folder(lambda d: _export().write_figure_set({"g": _FIG()}, d, png="no")),
+        TypeError,
+        "png must be True or False; got 'no'",
+    ),
+    Case(
+        "export",
+        "figure_data of JSON text",
+        lambda: _export().figure_data(_FIG().to_json()),
+        ValueError,
+        r"source looks like figure JSON text, not a file path; pass json.loads\(text\)",
+    ),
+    Case(
+        "export",
+        "figure_data of None",
+        lambda: _export().figure_data(None),
+        TypeError,
+        "source must be a plotly Figure, its dict or the path of its JSON file; got NoneType",
+    ),
     # --- branch docs-site: sweep_interval ---
     Case(
         "slicing",
@@ -1087,6 +1470,51 @@ def _plotting():
 
 def _G1():
     return nb.group_partition_1d(L1, (-1.0, 1.0))
+
+
+_BOX = ((-1, 1), (-1, 1))
+
+
+def _DEEP():
+    return nb.partition_1d(nb.Network.random([1, 4, 3, 1], seed=0), (-2.0, 2.0))
+
+
+def _SIM():
+    return nb.similarity(L2, "weight")
+
+
+def _ARR():
+    return nb.arrangement_2d(nb.Network.random([2, 6, 4, 3], seed=0), _BOX)
+
+
+def _BOX3():
+    return nb.regions_in(nb.Network.random([3, 5, 5, 2], seed=1), ((-1, 1),) * 3)
+
+
+def _labels3(first: float) -> np.ndarray:
+    """Class labels of ``_BOX3()``'s regions, all 0 but the first."""
+    labels = np.zeros(_BOX3().n_regions)
+    labels[0] = first
+    return labels
+
+
+def _export():
+    from neuronboundary import export
+
+    return export
+
+
+def _FIG():
+    return _plotting().guidelines_figure(L1, (-1, 2))
+
+
+def _in_folder(call: Callable[[Path], object]) -> object:
+    """``call`` on a temporary folder that holds a file ``a_file`` and a folder ``taken/g.json``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "a_file").write_text("not a folder")
+        (folder / "taken" / "g.json").mkdir(parents=True)
+        return call(folder)
 
 
 def message(case: Case) -> str:

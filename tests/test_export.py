@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -117,3 +118,24 @@ def test_png_through_one_kaleido_session(tmp_path):
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert p.stat().st_size > 5_000
+
+
+def test_figure_data_of_a_figure_dict_equals_that_of_the_figure():
+    f = fig()
+    assert ex.figure_data(f.to_dict()) == ex.figure_data(f)
+
+
+def test_bad_figure_or_folder_writes_nothing(tmp_path):
+    with pytest.raises(TypeError, match="fig must be a plotly Figure"):
+        ex.save_figure_json(None, tmp_path / "new", "g")
+    assert not (tmp_path / "new").exists()  # the figure is checked before the folder is made
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(NotADirectoryError, match="is an existing file, not a folder"):
+        ex.write_figure_set({"g": fig()}, tmp_path / "a_file", png=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # nothing staged
+    (tmp_path / "out" / "g.html").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError, match=r"g\.html' is a folder"):
+        ex.write_figure_set({"g": fig()}, tmp_path / "out", png=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["g.html"]
+    written = ex.write_figure_set({"g": fig()}, tmp_path / "fine", png=np.bool_(False))
+    assert sorted(p.name for p in written["g"]) == ["g.html", "g.json"]

@@ -412,3 +412,85 @@ def test_regions_3d_figure_slider_and_classes():
         regions_3d_figure(found, labels[:-1])
     with pytest.raises(TypeError, match="BoxRegions of a 3-D box"):
         regions_3d_figure(nb.regions_in(nb.NeuronLayer([[1.0, 0.0]], [0.1]), ((-1, 1),) * 2))
+
+
+# ---------------------------------------------------------------- ordinary inputs in other forms
+def _same(a: go.Figure, b: go.Figure) -> None:
+    from neuronboundary.export import figure_json
+
+    assert figure_json(a) == figure_json(b)  # as text: NaN breaks in lines compare equal
+
+
+def test_figures_read_numbers_of_every_kind():
+    import torch
+
+    from neuronboundary import Network, arrangement_2d, regions_in, similarity
+    from neuronboundary.plotting import (
+        deep_guidelines_figure,
+        network_slice_figure,
+        regions_3d_figure,
+        similarity_figure,
+    )
+
+    layer2 = NeuronLayer([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -0.5])
+    layer1 = NeuronLayer([[1.0], [-1.0], [2.0]], [0.0, 1.0, -1.0])
+    box = ((-1, 1), (-1, 1))
+    _same(
+        boundaries_2d_figure(layer2, box, band=np.float32(0.25), max_region_traces=np.int64(9)),
+        boundaries_2d_figure(layer2, box, band=0.25, max_region_traces=9),
+    )
+    # one input as a number, a numpy scalar or a 0-d array; None marks none
+    plain = guidelines_figure(layer1, (-1, 2), inputs=[0.5])
+    for one in (0.5, np.float32(0.5), np.array(0.5), torch.tensor(0.5, requires_grad=True)):
+        _same(guidelines_figure(layer1, (-1, 2), inputs=one), plain)
+    _same(guidelines_figure(layer1, (-1, 2), inputs=None), guidelines_figure(layer1, (-1, 2)))
+    # neurons: one index of any integer kind, a mask, a slice or a negative index
+    part = partition_1d(Network.random([1, 4, 3, 1], seed=0), (-2.0, 2.0))
+    two = deep_guidelines_figure(part, 1, neurons=[2])
+    for n in (2, np.int64(2), torch.tensor(2), [False, False, True], slice(2, 3), [-1]):
+        _same(deep_guidelines_figure(part, 1, neurons=n), two)
+    both = deep_guidelines_figure(part, 1, neurons=[0, 2])
+    _same(deep_guidelines_figure(part, 1, neurons=np.array([True, False, True])), both)
+    gp = group_partition_1d(layer1, (-1.0, 2.0))
+    _same(groups_figure(gp, neurons=1), groups_figure(gp, neurons=[1]))
+    _same(groups_figure(gp, neurons=np.int64(1)), groups_figure(gp, neurons=[1]))
+    _same(groups_figure(gp, neurons=[True, False, True]), groups_figure(gp, neurons=[0, 2]))
+    _same(
+        group_slider_figure(gp, max_steps=torch.tensor(10)), group_slider_figure(gp, max_steps=10)
+    )
+    # similarity: a tensor that requires grad, and any permutation as the order
+    sim = similarity(layer2, "weight")
+    _same(similarity_figure(torch.tensor(sim, requires_grad=True)), similarity_figure(sim))
+    fig = similarity_figure(sim, order=torch.tensor([2, 0, 1]))
+    assert list(fig.data[0].x) == ["n2", "n0", "n1"]
+    np.testing.assert_array_equal(np.array(fig.data[0].z), sim[np.ix_([2, 0, 1], [2, 0, 1])])
+    # valid_from as a tensor that requires grad
+    _same(
+        two_neurons_figure(layer1, L8, valid_from=torch.tensor(0.5, requires_grad=True)),
+        two_neurons_figure(layer1, L8, valid_from=0.5),
+    )
+    # class labels stored as whole floats are the integer classes
+    arr = arrangement_2d(Network.random([2, 6, 4, 3], seed=0), box)
+    pts = [[0.1, 0.2], [0.3, -0.4], [-0.5, 0.5]]
+    as_float = network_slice_figure(arr, pts, np.array([1.0, 2.0, 2.0]))
+    _same(as_float, network_slice_figure(arr, pts, [1, 2, 2]))
+    assert "data, class 1" in [t.name for t in as_float.data]
+    found = regions_in(Network.random([3, 5, 5, 2], seed=1), ((-1, 1),) * 3)
+    ints = np.arange(found.n_regions) % 2
+    _same(
+        regions_3d_figure(found, torch.tensor(ints.astype(float), requires_grad=True)),
+        regions_3d_figure(found, ints),
+    )
+    _same(regions_3d_figure(found, n_cuts=np.int64(3)), regions_3d_figure(found, n_cuts=3))
+    _same(regions_3d_figure(found, n_cuts=torch.tensor(3)), regions_3d_figure(found, n_cuts=3))
+
+
+def test_region_partly_outside_the_box_is_kept_and_its_inside_part_named():
+    layer2 = NeuronLayer([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -0.5])
+    fig = boundaries_2d_figure(
+        layer2,
+        ((-1, 1), (-1, 1)),
+        regions={"A": ((-0.9, -0.5), (-0.9, -0.5)), "B": ((0.5, 6), (0.5, 6))},
+    )
+    assert fig.layout.title.subtitle.text == "moving from A to B flips neurons [0, 1, 2]"
+    assert [s.name for s in fig.layout.shapes] == ["A", "B"]

@@ -9,8 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from neuronboundary._validate import as_float, read_box
 from neuronboundary._validate import interval as read_interval
-from neuronboundary._validate import read_box
 from neuronboundary.network import NeuronLayer
 from neuronboundary.plotting._style import (
     NEGATIVE,
@@ -59,6 +59,8 @@ def two_neurons_figure(
             raise ValueError(f"{name} must be a NeuronLayer with in_dim={d}; got {layer!r}.")
     x_range = read_interval(x_range, "x_range")
     bx = read_box(box)
+    if valid_from is not None:
+        valid_from = as_float(valid_from, "valid_from (pass None if every input is valid)")
     m1 = layer_1d.n_neurons
     # one panel above the other: each gets the full width of a narrow page column
     fig = make_subplots(

@@ -8,6 +8,14 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from neuronboundary._validate import (
+    as_float_array,
+    as_indices,
+    as_int,
+    as_selection,
+    check_finite,
+    shown,
+)
 from neuronboundary._validate import interval as read_interval
 from neuronboundary.groups import GroupPartition1D
 from neuronboundary.plotting._style import TEMPLATE, legend_key, new_figure
@@ -21,9 +29,24 @@ ENTERING = "#009E73"
 LEAVING = "#D55E00"
 
 
+def _check_groups(groups: Any, where: str) -> None:
+    """``groups`` must be a GroupPartition1D: say how to make one from what was passed."""
+    if isinstance(groups, GroupPartition1D):
+        return
+    hint = (
+        "a Partition1D has the sign pattern, not the groups; make them with "
+        "group_partition_1d(layer, interval, thresholds)"
+        if type(groups).__name__ == "Partition1D"
+        else "make one with group_partition_1d(layer, interval, thresholds)"
+    )
+    raise TypeError(
+        f"{where}: groups must be a GroupPartition1D; got {type(groups).__name__} ({hint})."
+    )
+
+
 def _rows(member: np.ndarray, neurons: Any) -> tuple[np.ndarray, np.ndarray]:
     """Rows to draw and the neurons left out (never in the group), for ``neurons`` = None
-    (neurons in some group), ``"all"`` or a sequence of indices."""
+    (neurons in some group), ``"all"``, one index, a slice, indices or a boolean mask."""
     m = member.shape[1]
     ever = member.any(axis=0)
     if isinstance(neurons, str):
@@ -33,15 +56,14 @@ def _rows(member: np.ndarray, neurons: Any) -> tuple[np.ndarray, np.ndarray]:
     if neurons is None:
         rows = np.flatnonzero(ever)
         return (rows, np.flatnonzero(~ever)) if rows.size else (np.arange(m), np.zeros(0, int))
-    rows = np.asarray(neurons)
-    if (
-        rows.ndim != 1
-        or rows.dtype.kind not in "iu"
-        or (rows.size and (rows.min() < 0 or rows.max() >= m))
-    ):
+    try:
+        chosen = as_selection(neurons, "neurons", m)
+    except IndexError as err:  # out of range, or a mask of the wrong length
         raise ValueError(
-            f"neurons must be indices in [0, {m}) (or None, or 'all'); got {neurons!r}."
-        )
+            f"neurons must be indices in [0, {m}) (negative ones count from the end), a boolean "
+            f"mask of length {m}, None or 'all'; {str(err).split('; ')[-1]}"
+        ) from None
+    rows = np.arange(m)[chosen] if isinstance(chosen, slice) else chosen
     return rows.astype(int), np.zeros(0, dtype=int)
 
 
@@ -119,8 +141,8 @@ def groups_figure(
     Parameters
     ----------
     groups : from :func:`~neuronboundary.group_partition_1d`, k sub-ranges of m neurons
-    neurons : rows to show, in this order; default: the neurons in some group; ``"all"``: every
-        neuron
+    neurons : rows to show, in this order: one index, indices, a slice or a boolean mask of
+        length m; default: the neurons in some group; ``"all"``: every neuron
     valid : (lo, hi), the inputs that are valid (e.g. where the swept input stays a valid
         image); the rest of the sweep is hatched
     x_title : title of the input axis
@@ -141,6 +163,7 @@ def groups_figure(
     >>> fig.layout.title.subtitle.text
     'not drawn: neuron 2, never in the group'
     """
+    _check_groups(groups, "groups_figure")
     member = groups.membership()  # (k, m)
     rows, left_out = _rows(member, neurons)
     bp = groups.breakpoints
@@ -231,7 +254,8 @@ def group_slider_figure(
     valid : (lo, hi) the valid inputs; the rest is hatched
     x_title : title of the input axis
     title : figure title
-    max_steps : refuse more steps than this (each step is a frame in the page)
+    max_steps : an integer >= 1 (any integer type); refuse more steps than this (each step is
+        a frame in the page)
 
     Returns
     -------
@@ -251,6 +275,8 @@ def group_slider_figure(
     """
     from neuronboundary._validate import finite_vector
 
+    _check_groups(groups, "group_slider_figure")
+    max_steps = as_int(max_steps, "max_steps", low=1)
     member = groups.membership()  # (k, m)
     rows, left_out = _rows(member, neurons)
     bp = groups.breakpoints
@@ -265,8 +291,6 @@ def group_slider_figure(
                 f"got {xs.size} level(s) from {xs.min() if xs.size else None} to "
                 f"{xs.max() if xs.size else None}."
             )
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
-        raise ValueError(f"max_steps must be an integer >= 1; got {max_steps!r}.")
     if xs.size > max_steps:
         raise ValueError(
             f"{xs.size} slider steps is more than max_steps={max_steps} (each is a frame of the "
@@ -445,12 +469,41 @@ def similarity_figure(
     """Heatmap of a neuron similarity matrix, neurons in ``order`` (e.g. from
     :func:`~neuronboundary.neuron_order`).
 
+    Parameters
+    ----------
+    sim : (m, m) finite numbers (numpy array, torch tensor or nested lists), e.g.
+        :func:`~neuronboundary.similarity`
+    order : a permutation of ``range(m)``: every neuron once (default: 0, 1, ..., m - 1)
+    mode : named in the default title
+    title : figure title
+
     >>> from neuronboundary import NeuronLayer, similarity
     >>> similarity_figure(similarity(NeuronLayer.random(4, 2, seed=0), "weight")).data[0].zmin
     -1
     """
-    s = np.asarray(sim, dtype=np.float64)
-    idx = np.asarray(order if order is not None else np.arange(s.shape[0]), dtype=int)
+    s = as_float_array(sim, "sim")
+    if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
+        raise ValueError(
+            f"sim must be a square (m, m) matrix with m >= 1, e.g. similarity(layer); got shape "
+            f"{s.shape}."
+        )
+    check_finite(s, "sim")
+    m = s.shape[0]
+    if order is None:
+        idx = np.arange(m)
+    else:
+        idx = as_indices(
+            order, "order", m, allow_negative=False, kinds="a permutation of the neuron indices"
+        )
+        if idx.shape != (m,) or np.unique(idx).size != m:
+            missing = sorted(set(range(m)) - set(idx.tolist()))
+            raise ValueError(
+                f"order must be a permutation of range({m}), every neuron once (e.g. "
+                f"neuron_order(sim)); got {shown(np.asarray(idx).tolist())}"
+                + (f", missing {missing}" if missing else "")
+                + (", with repeats" if np.unique(idx).size != idx.size else "")
+                + "."
+            )
     labels = [f"n{n}" for n in idx]
     fig = go.Figure(
         go.Heatmap(

@@ -8,7 +8,13 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from neuronboundary._validate import as_float_array
+from neuronboundary._validate import (
+    as_float_array,
+    as_selection,
+    as_titles,
+    as_whole_numbers,
+    check_finite,
+)
 from neuronboundary.arrangement import Arrangement2D
 from neuronboundary.partition import Partition1D
 from neuronboundary.plotting._style import (
@@ -58,8 +64,10 @@ def deep_guidelines_figure(
         From :func:`~neuronboundary.partition_1d` of a network over a 1-D input.
     layer : int
         Which layer's neurons to draw (default 1, the first layer after the input layer).
-    neurons : sequence of int, optional
-        A subset of that layer's neurons (default: all, at most 12 drawn).
+    neurons : int, sequence of int, slice or boolean mask, optional
+        A subset of that layer's neurons: one index, indices (negative ones count from the
+        end), a slice, or a boolean mask with one entry per neuron (default: all, at most 12
+        drawn).
 
     Examples
     --------
@@ -78,9 +86,11 @@ def deep_guidelines_figure(
     lay = net._check_layer_index(layer)
     y = partition.outputs(lay)
     m = y.shape[1]
-    chosen = np.arange(min(m, 12)) if neurons is None else np.asarray(neurons, dtype=np.int64)
-    if chosen.size and (chosen.min() < 0 or chosen.max() >= m):
-        raise IndexError(f"neurons must be indices in [0, {m}) for layer {lay}.")
+    if neurons is None:
+        chosen = np.arange(min(m, 12))
+    else:
+        chosen = as_selection(neurons, f"neurons (of layer {lay}, {m} neurons)", m)
+        chosen = np.arange(m)[chosen] if isinstance(chosen, slice) else chosen
     t = partition.breakpoints
     title = title or (
         f"Layer-{lay} neurons along the line bend where layer-{'0' if lay == 1 else '<' + str(lay)} "
@@ -148,7 +158,10 @@ def network_slice_figure(
     points : array-like (n, 2), optional
         Data in the slice's coordinates (e.g. projected onto two principal directions).
     labels : array-like (n,), optional
-        Class of each point (colours the markers).
+        Class of each point (colours the markers): whole numbers (integers, or floats such as
+        2.0, read as the integer), or text labels (coloured by their position).
+    title : str, optional
+    axis_titles : two strings, the titles of the slice's axes
 
     Examples
     --------
@@ -163,6 +176,22 @@ def network_slice_figure(
             f"arrangement must be an Arrangement2D (arrangement_2d of a network); got "
             f"{type(arrangement).__name__}."
         )
+    axis_titles = as_titles(axis_titles, "axis_titles", 2)
+    p = lab = None
+    if points is not None:
+        p = as_float_array(points, "points")
+        if p.ndim != 2 or p.shape[1] != 2:
+            raise ValueError(
+                f"points must have shape (n, 2): the data in the slice's two coordinates (project "
+                f"them onto the plane first); got shape {p.shape}."
+            )
+        check_finite(p, "points")
+        lab = np.zeros(p.shape[0], dtype=int) if labels is None else _read_labels(labels)
+        if lab.shape != (p.shape[0],):
+            raise ValueError(
+                f"labels must have one class per point, shape ({p.shape[0]},); got shape "
+                f"{lab.shape}."
+            )
     net = arrangement.network
     title = title or (
         f"{arrangement.n_regions:,} regions of constant sign pattern; edges coloured by the "
@@ -222,22 +251,7 @@ def network_slice_figure(
                 hoverinfo="skip",
             )
         )
-    if points is not None:
-        p = as_float_array(points, "points")
-        if p.ndim != 2 or p.shape[1] != 2:
-            raise ValueError(
-                f"points must have shape (n, 2): the data in the slice's two coordinates (project "
-                f"them onto the plane first); got shape {p.shape}."
-            )
-        if labels is None:
-            lab = np.zeros(p.shape[0], dtype=int)
-        else:
-            lab = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels)
-            if lab.shape != (p.shape[0],):
-                raise ValueError(
-                    f"labels must have one class per point, shape ({p.shape[0]},); got shape "
-                    f"{lab.shape}."
-                )
+    if p is not None:
         classes = np.unique(lab)
         k = max(n_classes, classes.shape[0])
         for i, c in enumerate(classes):
@@ -260,6 +274,19 @@ def network_slice_figure(
     fig.update_xaxes(range=[x0, x1], constrain="domain")
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
     return fig
+
+
+def _read_labels(labels: Any) -> np.ndarray:
+    """Class labels as whole numbers (int64), or as they are when they are text."""
+    raw = labels
+    if not (hasattr(labels, "detach") and hasattr(labels, "cpu")):
+        try:
+            raw = np.asarray(labels)
+        except (TypeError, ValueError):
+            raw = None
+        if raw is not None and raw.dtype.kind in "US":
+            return raw
+    return as_whole_numbers(labels, "labels")
 
 
 def _class_index(label: Any, position: int) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from neuronboundary._validate import finite_vector
+from neuronboundary._validate import as_float_array, finite_vector, named_items, shown
 from neuronboundary._validate import interval as read_interval
 from neuronboundary.network import NeuronLayer, check_layer
 from neuronboundary.partition import partition_1d
@@ -121,7 +121,7 @@ def _add_guidelines(
 def guidelines_figure(
     layer: NeuronLayer,
     x_range: Sequence[float] | None = None,
-    inputs: Sequence[float] = (),
+    inputs: Sequence[float] | float | None = (),
     view: tuple[Sequence[float], Sequence[float]] | None = None,
     *,
     title: str | None = None,
@@ -141,7 +141,8 @@ def guidelines_figure(
     layer : NeuronLayer with in_dim == 1, m neurons
     x_range : (lo, hi), where the guidelines are drawn; default: 0 and every boundary point,
         with a margin
-    inputs : up to 4 input values to mark
+    inputs : up to 4 input values to mark: one number, or a sequence, array or tensor of them;
+        None or ``()`` marks none
     view : ((x_lo, x_hi), (y_lo, y_hi)), the initial view; default: x_range and the outputs
     title : figure title (default: names the neurons and the inputs)
     group_boxes : box each input's positive and negative group
@@ -164,15 +165,23 @@ def guidelines_figure(
     """
     check_layer(layer, "guidelines_figure", in_dim=1)
     x_range = auto_x_range(layer) if x_range is None else read_interval(x_range, "x_range")
-    xs = finite_vector(inputs, "inputs") if len(inputs) else np.zeros(0)
+    xs = np.zeros(0) if inputs is None else np.atleast_1d(as_float_array(inputs, "inputs"))
+    xs = finite_vector(xs, "inputs")
     if len(xs) > len(INPUT_SYMBOLS):
         raise ValueError(
             f"inputs: at most {len(INPUT_SYMBOLS)} inputs can be marked; got {len(xs)}."
         )
     if view is None:
         view = (x_range, _output_range(layer, x_range))
-    vx = read_interval(view[0], "view x")
-    vy = read_interval(view[1], "view y")
+    try:
+        view_x, view_y = view
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"view must be ((x_lo, x_hi), (y_lo, y_hi)), the input and the output range of the "
+            f"initial view; got {shown(view)}."
+        ) from None
+    vx = read_interval(view_x, "view x")
+    vy = read_interval(view_y, "view y")
     m = layer.n_neurons
     if title is None:
         at = " and ".join(f"x = {x:g}" for x in xs)
@@ -321,13 +330,14 @@ def boundaries_1d_figure(
     6
     """
     check_layer(layer, "boundaries_1d_figure", in_dim=1)
-    x_range = auto_x_range(layer) if x_range is None else read_interval(x_range, "x_range")
+    auto = x_range is None
+    x_range = auto_x_range(layer) if auto else read_interval(x_range, "x_range")
     y_range = (
         _output_range(layer, x_range) if y_range is None else read_interval(y_range, "y_range")
     )
     named = [
-        (name, read_interval((lo, hi), f"regions[{name!r}]"))
-        for name, (lo, hi) in (regions or {}).items()
+        (name, _region_in_window(rect, f"regions[{name!r}]", x_range, auto))
+        for name, rect in named_items(regions, "regions", "(lo, hi)")
     ]
     m = layer.n_neurons
     part = partition_1d(layer, x_range)
@@ -548,6 +558,20 @@ def boundaries_1d_figure(
     fig.update_layout(margin=dict(l=115))
     neuron_legend(fig, m)
     return fig
+
+
+def _region_in_window(
+    rect: Any, name: str, x_range: tuple[float, float], auto: bool
+) -> tuple[float, float]:
+    """A highlighted input range ``(lo, hi)`` that overlaps the window ``x_range``."""
+    lo, hi = read_interval(rect, name)
+    if lo < x_range[1] and hi > x_range[0]:
+        return lo, hi
+    how = "pass an x_range that holds it" if auto else "widen x_range to hold it"
+    raise ValueError(
+        f"{name} = ({lo:g}, {hi:g}) lies outside the window x_range = ({x_range[0]:g}, "
+        f"{x_range[1]:g}); {how}, or move the region."
+    )
 
 
 def _add_invalid(

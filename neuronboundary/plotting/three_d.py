@@ -9,6 +9,14 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from neuronboundary._validate import (
+    as_float,
+    as_int,
+    as_titles,
+    as_whole_numbers,
+    number_text,
+    shown,
+)
 from neuronboundary.decision import decision_network, labels_from_signs
 from neuronboundary.plotting._style import NEGATIVE, NEURON_PALETTE, OKABE_ITO, POSITIVE, TEMPLATE
 from neuronboundary.regions import BoxRegions
@@ -90,18 +98,20 @@ def regions_3d_figure(
     regions : BoxRegions
         From :func:`~neuronboundary.regions_in` over a 3-D box.
     labels : array-like (R,), optional
-        The class of each region. Default: for one output whose sign is part of the pattern
+        The class of each region, whole numbers (integers, or floats such as 2.0). Default: for one output whose sign is part of the pattern
         (an identity output layer without skips) the sign of the output, which is constant on
         each region; otherwise the predicted class at each region's interior point (the
         argmax, ties to the lower index, decided exactly).
     class_names : sequence of str, optional
-        Legend names of the classes (default ``"output < 0"``/``"output > 0"`` for the sign,
+        Legend names of the classes, ``class_names[c]`` for class c, so one for every class up
+        to the largest label (default ``"output < 0"``/``"output > 0"`` for the sign,
         ``"class c"`` otherwise).
+    axis_titles : three strings, the titles of the axes
     n_cuts : int
-        Slider steps; the last shows every region.
+        Slider steps, an integer >= 1; the last shows every region.
     start : float, optional
-        Where the slider starts, as a fraction of the height (default: half way, so that a
-        still picture shows the inside; 1 shows the whole box).
+        Where the slider starts, as a fraction of the height in [0, 1] (default: half way, so
+        that a still picture shows the inside; 1 shows the whole box).
 
     Examples
     --------
@@ -117,6 +127,15 @@ def regions_3d_figure(
             f"network over a 3-D input, e.g. slice_3d); got {type(regions).__name__}"
             + (f" in {regions.network.in_dim}-D." if isinstance(regions, BoxRegions) else ".")
         )
+    axis_titles = as_titles(axis_titles, "axis_titles", 3)
+    n_cuts = as_int(n_cuts, "n_cuts", low=1)
+    if start is not None:
+        start = as_float(start, "start")
+        if not 0.0 <= start <= 1.0:
+            raise ValueError(
+                f"start must be a fraction of the height in [0, 1] (0.5: half way, 1: the whole "
+                f"box); got {number_text(start)}."
+            )
     labels, names, colours = _classes(regions, labels, class_names)
     axis = 2
     (lo, hi) = regions.box[axis]
@@ -197,15 +216,27 @@ def _classes(
             ext, i, j = decision_network(net)
             diffs = ext.split(ext.signs(regions.points))[-1]
             labels = labels_from_signs(diffs, i, j, net.out_dim)
-        labels = np.asarray(labels, dtype=np.int64).reshape(-1)
-        if labels.shape[0] != regions.n_regions:
+        labels = as_whole_numbers(labels, "labels")
+        if labels.shape != (regions.n_regions,):
             raise ValueError(
                 f"labels must give one class per region ({regions.n_regions}); got "
-                f"{labels.shape[0]}."
+                f"{labels.shape[0] if labels.ndim == 1 else f'shape {labels.shape}'}."
             )
         names = {c: f"class {c}" for c in np.unique(labels).tolist()}
         colours = {c: CLASS_PALETTE[c % len(CLASS_PALETTE)] for c in names}
     if class_names is not None:
+        if isinstance(class_names, str) or not hasattr(class_names, "__len__"):
+            raise TypeError(
+                f"class_names must be a sequence of names, class_names[c] for class c, e.g. "
+                f"['negative', 'positive']; got {shown(class_names)}."
+            )
+        short = [c for c in names if not 0 <= c < len(class_names)]
+        if short:
+            raise ValueError(
+                f"class_names must name every class: it has {len(class_names)} name(s), but "
+                f"the labels hold class {short[0]}; pass one name per class from 0 to "
+                f"{max(names)}."
+            )
         names = {c: str(class_names[c]) for c in names}
     return labels, names, colours
 

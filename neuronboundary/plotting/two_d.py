@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from neuronboundary._validate import read_box
+from neuronboundary._validate import as_float, as_int, named_items, number_text, read_box
 from neuronboundary.arrangement import arrangement_2d
 from neuronboundary.network import NeuronLayer, check_layer
 from neuronboundary.plotting._style import (
@@ -259,10 +259,11 @@ def boundaries_2d_figure(
     box : ((x1_lo, x1_hi), (x2_lo, x2_hi)); default: see ``auto_box``
     regions : ``{"Region1": ((x1_lo, x1_hi), (x2_lo, x2_hi)), ...}`` rectangles to highlight;
         with two or more, the neurons that flip between the first two are named in the subtitle
-    band : band width (default 1.2 % of the box diagonal)
+    band : band width, a finite number > 0 in input units (default 1.2 % of the box diagonal)
     show_arrangement : shade each exact region (from :func:`~neuronboundary.arrangement_2d`)
         by its number of positive neurons; hover gives its sign pattern (only when there are at
         most ``max_region_traces`` regions)
+    max_region_traces : an integer >= 0, the most regions shaded (0: none)
     title : figure title
     x_title, y_title : axis titles (e.g. the coordinates of a slice)
 
@@ -284,7 +285,20 @@ def boundaries_2d_figure(
     check_layer(layer, "boundaries_2d_figure", in_dim=2)
     bx = _read_box(layer, box)
     (x0, x1), (y0, y1) = bx
-    width = float(band) if band is not None else 0.012 * float(np.hypot(x1 - x0, y1 - y0))
+    if band is None:
+        width = 0.012 * float(np.hypot(x1 - x0, y1 - y0))
+    else:
+        width = as_float(band, "band")
+        if width <= 0:  # a negative width would draw the positive band on the negative side
+            raise ValueError(
+                f"band must be a number > 0, the width of each side's band in input units; "
+                f"got {number_text(band)}. Leave it out for the default (1.2 % of the box diagonal)."
+            )
+    max_region_traces = as_int(max_region_traces, "max_region_traces", low=0)
+    named = [
+        (name, _region_in_box(rect, f"regions[{name!r}]", bx, box is None))
+        for name, rect in named_items(regions, "regions", "((x1_lo, x1_hi), (x2_lo, x2_hi))")
+    ]
     arr = arrangement_2d(layer, bx)
     m = layer.n_neurons
     fig = new_figure(title or "", x_title, y_title)
@@ -375,9 +389,8 @@ def boundaries_2d_figure(
         )
     for name, colour in (("positive side", POSITIVE_BAND), ("negative side", NEGATIVE_BAND)):
         fig.add_trace(legend_key(name, marker=dict(symbol="square", size=13, color=colour)))
-    named = list((regions or {}).items())
     for name, rect in named:
-        (rx0, rx1), (ry0, ry1) = read_box(rect, f"regions[{name!r}]")
+        (rx0, rx1), (ry0, ry1) = rect
         fig.add_shape(
             type="rect",
             x0=rx0,
@@ -405,7 +418,11 @@ def boundaries_2d_figure(
     )
     subtitle = ""
     if len(named) >= 2 and title is None:
-        centres = [np.mean(read_box(rect), axis=1) for _, rect in named[:2]]
+        # the centre of each region's part inside the box, where the arrangement is known
+        centres = [
+            np.mean(np.clip(rect, np.array(bx)[:, :1], np.array(bx)[:, 1:]), axis=1)
+            for _, rect in named[:2]
+        ]
         flips = arr.transition(centres[0], centres[1]).tolist()
         what = (
             f"neuron {flips[0]}"
@@ -420,6 +437,22 @@ def boundaries_2d_figure(
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, showgrid=False)
     neuron_legend(fig, m)
     return fig
+
+
+def _region_in_box(
+    rect: Any, name: str, bx: tuple[tuple[float, float], ...], default_box: bool
+) -> tuple[tuple[float, float], ...]:
+    """A highlighted rectangle, read as a box, that overlaps the figure's box."""
+    r = read_box(rect, name)
+    if all(lo < bhi and hi > blo for (lo, hi), (blo, bhi) in zip(r, bx, strict=True)):
+        return r
+    box_text = ", ".join(f"({lo:g}, {hi:g})" for lo, hi in bx)
+    region_text = ", ".join(f"({lo:g}, {hi:g})" for lo, hi in r)
+    how = "pass a box that holds it" if default_box else "widen box to hold it"
+    raise ValueError(
+        f"{name} = ({region_text}) lies outside the figure's box ({box_text}); {how}, or "
+        f"move the region."
+    )
 
 
 def _count_colour(count: int, m: int) -> str:
