@@ -364,8 +364,12 @@ def per_neuron(value: Any, m: int, name: str, what: str = "value") -> np.ndarray
     or m numbers in any ordinary form (list, numpy array, torch tensor, anything with
     ``__array__``)."""
     kind = getattr(value, "dtype", None)
-    if isinstance(value, (bool, np.bool_)) or str(kind) in ("bool", "torch.bool") or (
-        isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value)
+    if (
+        isinstance(value, (bool, np.bool_))
+        or str(kind) in ("bool", "torch.bool")
+        or (
+            isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value)
+        )
     ):
         raise TypeError(
             f"{name} must be numbers, one {what} per neuron or one for all; got booleans "
