@@ -287,6 +287,17 @@ def as_index(value: Any, name: str, size: int, allow_negative: bool = False) -> 
     return index % size
 
 
+def _index_array(values: Any) -> np.ndarray:
+    """Indices or a mask as a numpy array (tensors detached; ragged lists as an object array,
+    which the readers then refuse by name)."""
+    if hasattr(values, "detach") and hasattr(values, "cpu"):
+        values = values.detach().cpu().numpy()
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError):
+        return np.asarray(values, dtype=object)
+
+
 def as_indices(
     values: Any,
     name: str,
@@ -303,12 +314,7 @@ def as_indices(
     >>> as_indices([0, -1], "regions", 3).tolist()
     [0, 2]
     """
-    if hasattr(values, "detach") and hasattr(values, "cpu"):
-        values = values.detach().cpu().numpy()
-    try:
-        idx = np.asarray(values)
-    except (TypeError, ValueError):
-        idx = np.asarray(values, dtype=object)
+    idx = _index_array(values)
     if idx.size == 0 and idx.dtype.kind in "fO":
         idx = idx.astype(np.intp)  # [] reads as float64
     if idx.dtype.kind not in "iu":
@@ -400,15 +406,14 @@ def as_selection(value: Any, name: str, size: int) -> slice | np.ndarray:
     int64 index array in ``[0, size)``."""
     if isinstance(value, slice):
         return value
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        value = value.detach().cpu().numpy()
-    if np.asarray(value).dtype == bool:
-        if np.shape(value) != (size,):
+    array = _index_array(value)
+    if array.dtype == bool:
+        if array.shape != (size,):
             raise IndexError(
                 f"{name} as a boolean mask must have shape ({size},), one entry per item; "
-                f"got shape {np.shape(value)}."
+                f"got shape {array.shape}."
             )
-        return np.flatnonzero(value)
+        return np.flatnonzero(array)
     kinds = "an integer, a slice, a 1-D array of integer indices or a boolean mask"
     return as_indices(value, name, size, kinds=kinds).astype(np.int64)
 

@@ -1355,6 +1355,13 @@ CASES = [
     ),
     Case(
         "layer",
+        "a ragged neuron selection",
+        lambda: L2[[[0], [0, 1]]],
+        TypeError,
+        "neurons must be an integer, a slice, a 1-D array of integer indices or a boolean mask",
+    ),
+    Case(
+        "layer",
         "a layer where a matrix is expected",
         lambda: nb.neuron_order(L2),
         TypeError,

@@ -407,9 +407,3 @@ def test_a_custom_module_inside_a_sequential_is_traced():
     net = nb.Network.from_module(model.eval())
     x = torch.randn(200, 3, dtype=torch.float64)
     np.testing.assert_allclose(net(x.numpy()), model(x).detach().numpy(), rtol=0, atol=1e-12)
-
-
-def test_huge_boxes_search_the_same_regions_as_the_plane():
-    net = nb.Network.random([2, 8, 8, 1], seed=0)
-    box = ((-1e20, 1e20),) * 2
-    assert nb.regions_in(net, box).n_regions == nb.arrangement_2d(net, box).n_regions
